@@ -1,0 +1,44 @@
+/**
+ * Resizing of single-channel row-major images, pure TypeScript. Bilinear uses half-pixel centres
+ * (as tf.image.resizeBilinear with halfPixelCenters), so the library's pre-processing and the
+ * trainer's data pipeline sample the same points.
+ */
+
+/** Bilinear resize; returns a new array that belongs to the caller. */
+export function resizeBilinear(
+  src: ArrayLike<number>, width: number, height: number, outWidth: number, outHeight: number,
+): Float32Array {
+  const out = new Float32Array(outWidth * outHeight);
+  const sx = width / outWidth;
+  const sy = height / outHeight;
+  for (let y = 0; y < outHeight; y++) {
+    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), height - 1);
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(y0 + 1, height - 1);
+    const wy = fy - y0;
+    for (let x = 0; x < outWidth; x++) {
+      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), width - 1);
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(x0 + 1, width - 1);
+      const wx = fx - x0;
+      const top = src[y0 * width + x0]! * (1 - wx) + src[y0 * width + x1]! * wx;
+      const bottom = src[y1 * width + x0]! * (1 - wx) + src[y1 * width + x1]! * wx;
+      out[y * outWidth + x] = top * (1 - wy) + bottom * wy;
+    }
+  }
+  return out;
+}
+
+/** Nearest-neighbour resize (for label masks); returns a new array that belongs to the caller. */
+export function resizeNearest(
+  src: Uint8Array, width: number, height: number, outWidth: number, outHeight: number,
+): Uint8Array {
+  const out = new Uint8Array(outWidth * outHeight);
+  const xs = new Int32Array(outWidth);
+  for (let x = 0; x < outWidth; x++) xs[x] = Math.min(Math.floor((x + 0.5) * width / outWidth), width - 1);
+  for (let y = 0; y < outHeight; y++) {
+    const row = Math.min(Math.floor((y + 0.5) * height / outHeight), height - 1) * width;
+    for (let x = 0; x < outWidth; x++) out[y * outWidth + x] = src[row + xs[x]!]!;
+  }
+  return out;
+}

@@ -1,0 +1,32 @@
+/** `tvunet <command>`: train, eval, segment. Any failure exits non-zero with one line. */
+import { isTvunetError } from '../../src/errors.js';
+import { TRAIN_HELP, trainCommand } from './commands/train.js';
+
+const USAGE = `tvunet <command> [options]
+
+Commands:
+  train     train TV-UNet weights on CT slices          (tvunet train --help)
+
+Run "tvunet <command> --help" for a command's options.`;
+
+const commands: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
+  train: { run: trainCommand, help: TRAIN_HELP },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') { console.log(USAGE); return name ? 0 : 1; }
+  const command = commands[name];
+  if (!command) { console.error(`tvunet: unknown command "${name}" (train, eval, segment; see tvunet --help)`); return 2; }
+  await command.run(rest);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    const msg = isTvunetError(e) ? `${e.message} [${e.code}]` : e instanceof Error ? e.message.split('\n')[0] : String(e);
+    console.error(`tvunet: ${msg}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,106 @@
+/** `tvunet train`: trains TV-UNet weights on real CT data and exports them in the library's format. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TvunetError } from '../../../src/errors.js';
+import { validateUNetConfig, type UpsamplingKind } from '../../../src/model/config.js';
+import { initNodeBackend, NODE_BACKENDS } from '../backends/node-backend.js';
+import { choiceOption, numberOption, parseCommandArgs } from '../cli/args.js';
+import { createProgress } from '../cli/progress.js';
+import { DEFAULT_AUGMENT } from '../data/augment.js';
+import { CLASS_NAMES, loadDataSpec, parseDataSpec, type SampleRef } from '../data/datasets.js';
+import { splitByGroup } from '../data/split.js';
+import { LOSS_KINDS } from '../training/loss.js';
+import { OPTIMIZERS } from '../training/optimizers.js';
+import { train } from '../training/train-loop.js';
+
+export const TRAIN_HELP = `tvunet train --data SPEC [--data SPEC…] --out DIR [options]
+
+Trains a TV-UNet and writes checkpoints, log.jsonl, curves and the exported model into DIR.
+
+Data specs:
+  semiseg:DIR[,weight=W][,pseudo=W]   COVID-SemiSeg (doctor labels, multi-class masks; pseudo labels when pseudo>0)
+  ma2020:DIR[,weight=W]               Ma et al. 256² slices (infection and lung masks, patients from slices.csv)
+  pairs:IMAGES,masks=MASKS[,weight=W] images and binary masks paired by base name
+
+Options:
+  --size N            input side (default 256)         --depth N        pooling levels (4)
+  --base N            first-level channels (8)          --upsampling K   transpose | bilinear
+  --classes LIST      comma list of ${CLASS_NAMES.join(',')} (default all)
+  --loss K            ${LOSS_KINDS.join(' | ')} (default bce+tv)
+  --tv-lambda X       weight of the total-variation term (0.1)
+  --optimizer K       ${OPTIMIZERS.join(' | ')} (adam)     --lr X  learning rate (1e-3)
+  --batch-size N (4)  --epochs N (40)  --steps-per-epoch N (200)  --max-steps N (no limit)
+  --seed N (1)        --val-fraction X (0.2)  --test-fraction X (0)
+  --lr-patience N (5) --early-stop N (10)     --no-augment
+  --init DIR          start from an exported model (fine-tuning)
+  --resume            continue from DIR/checkpoint.json
+  --backend K         ${NODE_BACKENDS.join(' | ')} (auto)`;
+
+export async function trainCommand(argv: string[]): Promise<void> {
+  const { values } = parseCommandArgs(argv, {
+    data: { type: 'string', multiple: true }, out: { type: 'string' },
+    size: { type: 'string' }, depth: { type: 'string' }, base: { type: 'string' }, upsampling: { type: 'string' },
+    classes: { type: 'string' }, loss: { type: 'string' }, 'tv-lambda': { type: 'string' },
+    optimizer: { type: 'string' }, lr: { type: 'string' }, 'batch-size': { type: 'string' }, epochs: { type: 'string' },
+    'steps-per-epoch': { type: 'string' }, 'max-steps': { type: 'string' }, seed: { type: 'string' },
+    'val-fraction': { type: 'string' }, 'test-fraction': { type: 'string' }, 'lr-patience': { type: 'string' }, 'early-stop': { type: 'string' },
+    'no-augment': { type: 'boolean' }, init: { type: 'string' }, resume: { type: 'boolean' }, backend: { type: 'string' },
+  }, false);
+  if (values.help) { console.log(TRAIN_HELP); return; }
+  if (!values.data?.length) throw new TvunetError('INVALID_OPTIONS', 'train needs at least one --data SPEC (see tvunet train --help)');
+  if (!values.out) throw new TvunetError('INVALID_OPTIONS', 'train needs --out DIR');
+  const pos = (n: number) => Number.isInteger(n) && n > 0;
+  const classes = (values.classes ?? CLASS_NAMES.join(',')).split(',');
+  for (const c of classes) if (!(CLASS_NAMES as readonly string[]).includes(c)) throw new TvunetError('INVALID_OPTIONS', `--classes: unknown class "${c}"`);
+  const config = validateUNetConfig({
+    depth: numberOption('depth', values.depth, 4, pos), baseChannels: numberOption('base', values.base, 8, pos),
+    inputSize: numberOption('size', values.size, 256, pos), inChannels: 1, outChannels: classes.length,
+    upsampling: choiceOption<UpsamplingKind>('upsampling', values.upsampling, ['transpose', 'bilinear'], 'transpose'),
+  });
+  const specs = values.data.map(parseDataSpec);
+  const samples: SampleRef[] = [];
+  const sourceWeights: Record<string, number> = {};
+  for (const spec of specs) {
+    const loaded = await loadDataSpec(spec);
+    samples.push(...loaded.samples);
+    Object.assign(sourceWeights, loaded.sourceWeights);
+  }
+  const seed = numberOption('seed', values.seed, 1, Number.isInteger);
+  const split = splitByGroup(samples, {
+    validation: numberOption('val-fraction', values['val-fraction'], 0.2, (n) => n >= 0 && n < 1),
+    test: numberOption('test-fraction', values['test-fraction'], 0, (n) => n >= 0 && n < 1),
+  }, seed);
+  const backend = await initNodeBackend(choiceOption('backend', values.backend, NODE_BACKENDS, 'auto'));
+  console.log(`backend: ${backend.backend} (${backend.reason})`);
+  console.log(`data: ${samples.length} slices; train ${split.train.length}, validation ${split.validation.length}, test ${split.test.length} (split by patient, seed ${seed})`);
+  await mkdir(values.out, { recursive: true });
+  const groups = (list: SampleRef[]) => [...new Set(list.map((s) => s.group))].sort();
+  await writeFile(join(values.out, 'split.json'), JSON.stringify({
+    seed, specs,
+    train: { groups: groups(split.train), ids: split.train.map((s) => s.id) },
+    validation: { groups: groups(split.validation), ids: split.validation.map((s) => s.id) },
+    test: { groups: groups(split.test), ids: split.test.map((s) => s.id) },
+  }, null, 1));
+
+  const epochs = numberOption('epochs', values.epochs, 40, pos);
+  const stepsPerEpoch = numberOption('steps-per-epoch', values['steps-per-epoch'], 200, pos);
+  const progress = createProgress(`train`, stepsPerEpoch);
+  const result = await train(split, {
+    outDir: values.out, config, classes,
+    loss: choiceOption('loss', values.loss, LOSS_KINDS, 'bce+tv'),
+    tvLambda: numberOption('tv-lambda', values['tv-lambda'], 0.1, (n) => n >= 0),
+    optimizer: choiceOption('optimizer', values.optimizer, OPTIMIZERS, 'adam'),
+    lr: numberOption('lr', values.lr, 1e-3, (n) => n > 0),
+    batchSize: numberOption('batch-size', values['batch-size'], 4, pos),
+    epochs, stepsPerEpoch, seed,
+    lrPatience: numberOption('lr-patience', values['lr-patience'], 5, pos), lrDecay: 0.5,
+    earlyStopPatience: numberOption('early-stop', values['early-stop'], 10, pos),
+    augment: values['no-augment'] ? null : DEFAULT_AUGMENT,
+    sourceWeights, resume: values.resume ?? false, init: null,
+    maxSteps: numberOption('max-steps', values['max-steps'], Infinity, pos),
+    onProgress: (p) => progress.update(p.step, { label: `epoch ${p.epoch}/${epochs}`, info: `loss ${p.loss.toFixed(4)} · ${p.secondsPerStep.toFixed(2)} s/step` }),
+  });
+  progress.stop();
+  const last = result.logs[result.logs.length - 1];
+  console.log(`trained ${result.steps} steps (${result.secondsPerStep.toFixed(2)} s/step on ${backend.backend}); best epoch ${result.bestEpoch}${result.stoppedEarly ? ', stopped early' : ''}; last validation loss ${last?.validation?.loss.toFixed(4) ?? 'n/a'}`);
+}
