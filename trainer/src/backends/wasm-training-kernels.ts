@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-type KernelArgs = Parameters<tf.KernelFunc>[0];
+type KernelArgs = Parameters<tf.KernelFunc>[0] & { backend: tf.KernelBackend };
 type Conv2DAttrs = {
   strides: number | [number, number];
   pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
@@ -38,7 +38,8 @@ function release(t: tf.Tensor, backend: tf.KernelBackend): tf.TensorInfo {
   return info;
 }
 
-function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+function conv2dBackpropFilter(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { inputs, backend, attrs } = args as KernelArgs;
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dimRoundingMode, filterShape } = attrs as unknown as Conv2DAttrs & { filterShape: [number, number, number, number] };
   const info = tf.backend_util.computeConv2DInfo(
@@ -67,8 +68,8 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.Tensor
 }
 
 function makeConv2DBackpropInput(fallback: tf.KernelFunc): tf.KernelFunc {
-  return (args: KernelArgs) => {
-    const { inputs, backend, attrs } = args;
+  return (args: Parameters<tf.KernelFunc>[0]) => {
+    const { inputs, backend, attrs } = args as KernelArgs;
     const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
     const { strides, pad, dataFormat, inputShape } = attrs as unknown as Conv2DAttrs & { inputShape: number[] };
     const [kh, kw] = filter.shape as [number, number, number, number];

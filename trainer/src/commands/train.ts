@@ -11,7 +11,12 @@ import { CLASS_NAMES, loadDataSpec, parseDataSpec, type SampleRef } from '../dat
 import { splitByGroup } from '../data/split.js';
 import { LOSS_KINDS } from '../training/loss.js';
 import { OPTIMIZERS } from '../training/optimizers.js';
-import { train } from '../training/train-loop.js';
+import { exportModel, namedWeightsToTensors } from '../training/export.js';
+import { loadTensors } from '../training/checkpoint.js';
+import { train, type TrainOptions } from '../training/train-loop.js';
+import { SliceCache } from '../data/slices.js';
+import { loadModelFromPath } from '../../../src/io/node-fs.js';
+import type { UNetWeights } from '../../../src/model/unet.js';
 
 export const TRAIN_HELP = `tvunet train --data SPEC [--data SPEC…] --out DIR [options]
 
@@ -82,10 +87,18 @@ export async function trainCommand(argv: string[]): Promise<void> {
     test: { groups: groups(split.test), ids: split.test.map((s) => s.id) },
   }, null, 1));
 
+  let init: UNetWeights | null = null;
+  if (values.init) {
+    const loaded = await loadModelFromPath(values.init);
+    if (JSON.stringify(loaded.manifest.architecture) !== JSON.stringify(config)) {
+      throw new TvunetError('INVALID_OPTIONS', `--init ${values.init}: its architecture ${JSON.stringify(loaded.manifest.architecture)} differs from the requested ${JSON.stringify(config)}`);
+    }
+    init = namedWeightsToTensors(loaded.weights);
+  }
   const epochs = numberOption('epochs', values.epochs, 40, pos);
   const stepsPerEpoch = numberOption('steps-per-epoch', values['steps-per-epoch'], 200, pos);
   const progress = createProgress(`train`, stepsPerEpoch);
-  const result = await train(split, {
+  const trainOptions: TrainOptions = {
     outDir: values.out, config, classes,
     loss: choiceOption('loss', values.loss, LOSS_KINDS, 'bce+tv'),
     tvLambda: numberOption('tv-lambda', values['tv-lambda'], 0.1, (n) => n >= 0),
@@ -96,11 +109,32 @@ export async function trainCommand(argv: string[]): Promise<void> {
     lrPatience: numberOption('lr-patience', values['lr-patience'], 5, pos), lrDecay: 0.5,
     earlyStopPatience: numberOption('early-stop', values['early-stop'], 10, pos),
     augment: values['no-augment'] ? null : DEFAULT_AUGMENT,
-    sourceWeights, resume: values.resume ?? false, init: null,
+    sourceWeights, resume: values.resume ?? false, init,
     maxSteps: numberOption('max-steps', values['max-steps'], Infinity, pos),
     onProgress: (p) => progress.update(p.step, { label: `epoch ${p.epoch}/${epochs}`, info: `loss ${p.loss.toFixed(4)} · ${p.secondsPerStep.toFixed(2)} s/step` }),
-  });
+  };
+  const started = Date.now();
+  const result = await train(split, trainOptions);
   progress.stop();
   const last = result.logs[result.logs.length - 1];
+  const best = await loadTensors(values.out, 'best');
+  const exported = await exportModel({
+    dir: join(values.out, 'model'), name: `tvunet-${trainOptions.loss}`, config, classes,
+    weights: new Map(best.tensors.map((t) => [t.name, { shape: t.shape, data: t.data }])),
+    validation: split.validation, cache: new SliceCache(config.inputSize, classes),
+    provenance: {
+      data: specs, split: { seed, groups: { train: groups(split.train), validation: groups(split.validation), test: groups(split.test) }, counts: { train: split.train.length, validation: split.validation.length, test: split.test.length } },
+      training: {
+        loss: trainOptions.loss, tvLambda: trainOptions.tvLambda, optimizer: trainOptions.optimizer, lr: trainOptions.lr, batchSize: trainOptions.batchSize,
+        epochs: result.logs.length, bestEpoch: result.bestEpoch, steps: result.steps, stepsPerEpoch, seed, augment: trainOptions.augment,
+        backend: backend.backend, secondsPerStep: result.secondsPerStep, wallSeconds: (Date.now() - started) / 1000, date: new Date().toISOString(),
+        initFrom: values.init ?? null,
+      },
+    },
+  });
+  for (const v of exported.validation) {
+    console.log(`validation ${v.name}: threshold ${v.threshold}, source-balanced mean Dice ${v.sourceBalancedDice.toFixed(4)} over ${v.n} slices`);
+  }
+  console.log(`exported ${join(values.out, 'model')}/{float32,float16,uint8}: ${Object.entries(exported.variantBytes).map(([k, b]) => `${k} ${(b / 1024).toFixed(0)} KiB`).join(', ')}`);
   console.log(`trained ${result.steps} steps (${result.secondsPerStep.toFixed(2)} s/step on ${backend.backend}); best epoch ${result.bestEpoch}${result.stoppedEarly ? ', stopped early' : ''}; last validation loss ${last?.validation?.loss.toFixed(4) ?? 'n/a'}`);
 }

@@ -218,7 +218,7 @@ export async function train(split: Split, o: TrainOptions): Promise<TrainResult>
       });
       optimizer.applyGradients(grads);
       const k = kept as unknown as { logits: tf.Tensor4D; terms: tf.Tensor[] };
-      const [loss, bce, dice, tv] = await Promise.all([value, ...k.terms].map(async (t) => (await t.data())[0]!));
+      const [loss, bce, dice, tv] = (await Promise.all([value, ...k.terms].map(async (t) => (await t.data())[0]!))) as [number, number, number, number];
       if (!Number.isFinite(loss)) throw new TvunetError('INVALID_INPUT', `training diverged at step ${state.step + 1} (loss ${loss}); lower --lr`);
       addCounts(trainCounts, await countsPerClass(k.logits, batch.y, batch.labelMask));
       tf.dispose([value, k.logits, ...k.terms, ...Object.values(grads)]);
