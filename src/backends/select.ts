@@ -4,15 +4,16 @@
  *
  * `auto`: WebGPU when an adapter exists and is not a fallback (software) adapter, else WASM
  * (SIMD when the engine has it), else the plain-JS CPU backend. Each `setBackend` result is
- * checked and a failure falls through to the next.
+ * checked and a failure falls through to the next. `tensorflow` binds the native backend of
+ * @tensorflow/tfjs-node(-gpu), which the caller must have imported (Node only; the CLI does).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { TvunetError } from '../errors.js';
 
-export type BackendRequest = 'auto' | 'webgpu' | 'wasm' | 'cpu';
-export type BackendName = 'webgpu' | 'wasm' | 'cpu';
-export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'webgpu', 'wasm', 'cpu'];
+export type BackendRequest = 'auto' | 'webgpu' | 'wasm' | 'cpu' | 'tensorflow';
+export type BackendName = 'webgpu' | 'wasm' | 'cpu' | 'tensorflow';
+export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'webgpu', 'wasm', 'cpu', 'tensorflow'];
 
 /** What was asked for and what was bound. */
 export interface BackendReport {
@@ -89,6 +90,11 @@ export async function selectBackend(requested: BackendRequest = 'auto', options:
   }
   const report: BackendReport = { requested, backend: 'cpu', simd: null, threads: null, adapter: null, isFallbackAdapter: null, skipped: [] };
   const forced = (name: BackendName) => requested === name;
+
+  if (forced('tensorflow')) {
+    if (tf.findBackendFactory('tensorflow') && (await bind('tensorflow'))) return { ...report, backend: 'tensorflow' };
+    throw new TvunetError('BACKEND_UNAVAILABLE', 'the tensorflow backend is not registered or failed to start: import @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu first (Node only)');
+  }
 
   if (requested === 'auto' || forced('webgpu')) {
     const probe = await probeWebGpu();

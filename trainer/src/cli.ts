@@ -1,15 +1,21 @@
 /** `tvunet <command>`: train, eval, segment. Any failure exits non-zero with one line. */
 import { isTvunetError } from '../../src/errors.js';
+import { EVAL_HELP, evalCommand } from './commands/eval.js';
+import { SEGMENT_HELP, segmentCommand } from './commands/segment.js';
 import { TRAIN_HELP, trainCommand } from './commands/train.js';
 
 const USAGE = `tvunet <command> [options]
 
 Commands:
-  train     train TV-UNet weights on CT slices          (tvunet train --help)
+  segment   segment CT slices with a model: masks, overlays, report   (tvunet segment --help)
+  eval      score a model on image/mask pairs: Dice, IoU, PR curve     (tvunet eval --help)
+  train     train TV-UNet weights on CT slices                         (tvunet train --help)
 
 Run "tvunet <command> --help" for a command's options.`;
 
 const commands: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
+  segment: { run: segmentCommand, help: SEGMENT_HELP },
+  eval: { run: evalCommand, help: EVAL_HELP },
   train: { run: trainCommand, help: TRAIN_HELP },
 };
 

@@ -4,10 +4,8 @@
  * registered). Neither tfjs-node package is a dependency: they download libtensorflow at install
  * time, so users add them on purpose (README: "Training on a CUDA GPU").
  */
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-wasm';
-import '@tensorflow/tfjs-backend-cpu';
 import { createRequire } from 'node:module';
+import { selectBackend } from '../../../src/backends/select.js';
 import { TvunetError } from '../../../src/errors.js';
 import { registerGradients } from './gradients.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
@@ -48,35 +46,29 @@ function cudaVisible(): boolean {
   }
 }
 
-async function bind(name: string): Promise<boolean> {
-  try {
-    return (await tf.setBackend(name)) && (await tf.ready(), tf.getBackend() === name);
-  } catch {
-    return false;
-  }
-}
-
-/** Initialises a backend for training and inference in Node and says which it bound. */
+/**
+ * Loads what the request needs, then binds through the library's selectBackend (the one module
+ * that binds backends), and says which it bound and why.
+ */
 export async function initNodeBackend(requested: NodeBackendChoice): Promise<NodeBackendReport> {
   registerGradients();
   registerWasmTrainingKernels();
   const skipped: string[] = [];
   if (requested === 'auto' || requested === 'tensorflow') {
     const gpu = cudaVisible() ? tryTfjsNode('@tensorflow/tfjs-node-gpu') : { ok: false as const, why: 'no CUDA GPU visible (nvidia-smi)' };
-    if (gpu.ok && (await bind('tensorflow'))) return { requested, backend: 'tensorflow', reason: '@tensorflow/tfjs-node-gpu (CUDA)' };
+    const loaded = gpu.ok ? gpu : tryTfjsNode('@tensorflow/tfjs-node');
     if (!gpu.ok) skipped.push(gpu.why);
-    const cpu = tryTfjsNode('@tensorflow/tfjs-node');
-    if (cpu.ok && (await bind('tensorflow'))) return { requested, backend: 'tensorflow', reason: `@tensorflow/tfjs-node (CPU); ${skipped.join('; ')}` };
-    if (!cpu.ok) skipped.push(cpu.why);
+    if (loaded !== gpu && !loaded.ok) skipped.push(loaded.why);
+    if (loaded.ok) {
+      const report = await selectBackend('tensorflow');
+      return { requested, backend: report.backend, reason: gpu.ok ? '@tensorflow/tfjs-node-gpu (CUDA)' : `@tensorflow/tfjs-node (CPU); ${skipped.join('; ')}` };
+    }
     if (requested === 'tensorflow') {
       throw new TvunetError('BACKEND_UNAVAILABLE', `--backend tensorflow: ${skipped.join('; ')}. Install @tensorflow/tfjs-node-gpu (CUDA 11.2 + cuDNN 8.1) or @tensorflow/tfjs-node; see README`);
     }
   }
-  if (requested === 'auto' || requested === 'wasm') {
-    if (await bind('wasm')) return { requested, backend: 'wasm', reason: ['tfjs-backend-wasm (SIMD)', ...skipped].join('; ') };
-    if (requested === 'wasm') throw new TvunetError('BACKEND_UNAVAILABLE', 'the WASM backend failed to initialise');
-    skipped.push('wasm failed to initialise');
-  }
-  if (await bind('cpu')) return { requested, backend: 'cpu', reason: ['tfjs-backend-cpu (plain JS, slow)', ...skipped].join('; ') };
-  throw new TvunetError('BACKEND_UNAVAILABLE', `no tfjs backend could be initialised: ${skipped.join('; ')}`);
+  // In Node 'auto' of the library means wasm, then cpu (no WebGPU adapter).
+  const report = await selectBackend(requested);
+  const what = report.backend === 'wasm' ? `tfjs-backend-wasm (SIMD ${report.simd ? 'on' : 'off'})` : 'tfjs-backend-cpu (plain JS, slow)';
+  return { requested, backend: report.backend, reason: [what, ...skipped, ...report.skipped].join('; ') };
 }
