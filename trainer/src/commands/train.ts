@@ -15,6 +15,8 @@ import { exportModel, namedWeightsToTensors } from '../training/export.js';
 import { loadTensors } from '../training/checkpoint.js';
 import { train, type TrainOptions } from '../training/train-loop.js';
 import { SliceCache } from '../data/slices.js';
+import { encodePng } from '../io/image-files.js';
+import { renderTrainingCurves } from '../report/training-curves.js';
 import { loadModelFromPath } from '../../../src/io/node-fs.js';
 import type { UNetWeights } from '../../../src/model/unet.js';
 
@@ -117,6 +119,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const result = await train(split, trainOptions);
   progress.stop();
   const last = result.logs[result.logs.length - 1];
+  for (const [name, img] of Object.entries(renderTrainingCurves(result.logs, classes))) {
+    await writeFile(join(values.out, `curve-${name}.png`), encodePng(img.width, img.height, img.data));
+  }
   const best = await loadTensors(values.out, 'best');
   const exported = await exportModel({
     dir: join(values.out, 'model'), name: `tvunet-${trainOptions.loss}`, config, classes,
