@@ -22,10 +22,14 @@ export function createProgress(title: string, total: number): Progress {
     };
   }
   let last = 0;
-  const t0 = Date.now();
+  let t0 = Date.now();
+  let previous = 0;
   return {
     update(done, payload) {
       const now = Date.now();
+      // A bar reused for the next round (e.g. the next epoch) starts counting again.
+      if (done < previous) t0 = now;
+      previous = done;
       if (done !== total && now - last < 10_000) return;
       last = now;
       const rate = (now - t0) / 1000 / Math.max(done, 1);
