@@ -98,6 +98,11 @@ export function registerWasmTrainingKernels(): void {
   const original = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
   if (original) {
     tf.unregisterKernel(tf.Conv2DBackpropInput, 'wasm');
-    tf.registerKernel({ kernelName: tf.Conv2DBackpropInput, backendName: 'wasm', kernelFunc: makeConv2DBackpropInput(original.kernelFunc) });
+    // Keep the original's setup/dispose: the fallback calls into wasm functions its setupFunc binds
+    // when the backend is set (without it: "wasmConv2DBackpropInput is not a function").
+    tf.registerKernel({
+      kernelName: tf.Conv2DBackpropInput, backendName: 'wasm', kernelFunc: makeConv2DBackpropInput(original.kernelFunc),
+      ...(original.setupFunc ? { setupFunc: original.setupFunc } : {}), ...(original.disposeFunc ? { disposeFunc: original.disposeFunc } : {}),
+    });
   }
 }

@@ -28,14 +28,23 @@ Options:
   --threshold T  threshold (default: the model's recommendation)
   --backend K    ${NODE_BACKENDS.join(' | ')} (auto)`;
 
-/** Truth mask of `cls` from a binary or palette mask image. */
+/**
+ * Truth mask of `cls` from a binary, soft (0…255, > 127) or palette mask image. Palette masks
+ * decode to colours (pngjs expands the palette); grey copies of them hold only 0/1/2 or 0/38/75.
+ * A single stray grey level (e.g. 38 in a soft pseudo label) does not make a mask a palette one.
+ */
 export function truthMask(img: DecodedImage, cls: string): Uint8Array {
   const n = img.width * img.height;
-  let palette = false;
-  for (let i = 0; i < n && !palette; i++) {
+  let colour = false;
+  const levels = new Uint8Array(256);
+  for (let i = 0; i < n && !colour; i++) {
     const r = img.rgba[4 * i]!, g = img.rgba[4 * i + 1]!, b = img.rgba[4 * i + 2]!;
-    palette = r !== g || g !== b || r === 1 || r === 2 || r === 38 || r === 75;
+    colour = r !== g || g !== b;
+    levels[r] = 1;
   }
+  const only = (allowed: number[]) => levels.every((seen, v) => !seen || allowed.includes(v));
+  if (!colour && only([0])) return new Uint8Array(n); // empty: no class present, whatever the encoding
+  const palette = colour || only([0, 1, 2]) || only([0, 38, 75]);
   if (cls === 'ground-glass' || cls === 'consolidation') {
     if (!palette) throw new TvunetError('INVALID_INPUT', `class ${cls} needs palette-indexed multi-class masks; this mask is binary`);
     const want = cls === 'ground-glass' ? 1 : 2;

@@ -162,8 +162,9 @@ export function parseDataSpec(text: string): DataSpec {
   if (!m) throw new TvunetError('INVALID_OPTIONS', `--data "${text}": expected semiseg:DIR, ma2020:DIR or pairs:IMAGES,masks=MASKS (optionally ,weight=W ,pseudo=W)`);
   const spec: DataSpec = { kind: m[1] as DataSpec['kind'], path: m[2]!, weight: 1, pseudoWeight: 0 };
   for (const kv of (m[3] ?? '').split(',').filter(Boolean)) {
-    const [k, v] = kv.split('=');
-    const num = Number(v);
+    const eq = kv.indexOf('=');
+    const [k, v] = eq < 0 ? [kv, undefined] : [kv.slice(0, eq), kv.slice(eq + 1)]; // "weight=1=2" is not weight 1
+    const num = v === undefined || v.trim() === '' ? NaN : Number(v); // "weight=" is not 0
     if (k === 'masks' && v) spec.masks = v;
     else if ((k === 'weight' || k === 'pseudo') && Number.isFinite(num) && num >= 0) {
       if (k === 'weight') spec.weight = num;

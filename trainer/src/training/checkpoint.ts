@@ -53,13 +53,18 @@ export async function saveCheckpoint<S>(dir: string, tag: string, state: S, tens
   } catch (e) {
     throw new TvunetError('INVALID_OPTIONS', `cannot write checkpoint in ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; the previous checkpoint is kept`, { cause: e });
   }
-  // Data files no longer referenced (the best-model file is kept by its own tag).
+  // Data files no longer referenced, and temporaries a killed writer left (the best-model file is kept by its own tag).
   for (const f of await readdir(dir)) {
-    if (/^ckpt-\d+\.bin$/.test(f) && f !== dataFile) await unlink(join(dir, f)).catch(() => undefined);
+    if (/^ckpt-\d+\.bin(\.tmp)?$/.test(f) && f !== dataFile) await unlink(join(dir, f)).catch(() => undefined);
   }
 }
 
-/** Saves tensors alone (e.g. the best weights so far) under `tag`.bin with an index JSON, atomically. */
+/**
+ * Saves tensors alone (e.g. the best weights so far) under `tag`.json and a data file named by
+ * its hash, atomically: the data file is new each time, so the one rename of `tag`.json switches
+ * index and data together (a kill between two renames of fixed names would pair new data with
+ * the old index). Older data files of the tag are removed afterwards.
+ */
 export async function saveTensors(dir: string, tag: string, tensors: NamedArray[], meta: Record<string, unknown>): Promise<void> {
   const total = tensors.reduce((n, t) => n + t.data.length, 0);
   const bytes = new Float32Array(total);
@@ -67,10 +72,16 @@ export async function saveTensors(dir: string, tag: string, tensors: NamedArray[
   let offset = 0;
   for (const t of tensors) { bytes.set(t.data, offset); index.push({ name: t.name, shape: t.shape, offset, length: t.data.length }); offset += t.data.length; }
   const raw = new Uint8Array(bytes.buffer);
-  await writeFileSynced(join(dir, `${tag}.bin.tmp`), raw);
-  await writeFileSynced(join(dir, `${tag}.json.tmp`), JSON.stringify({ meta, sha256: createHash('sha256').update(raw).digest('hex'), tensors: index }));
-  await rename(join(dir, `${tag}.bin.tmp`), join(dir, `${tag}.bin`));
+  const sha256 = createHash('sha256').update(raw).digest('hex');
+  const dataFile = `${tag}-${sha256.slice(0, 16)}.bin`;
+  await writeFileSynced(join(dir, `${dataFile}.tmp`), raw);
+  await rename(join(dir, `${dataFile}.tmp`), join(dir, dataFile));
+  await writeFileSynced(join(dir, `${tag}.json.tmp`), JSON.stringify({ meta, dataFile, sha256, tensors: index }));
   await rename(join(dir, `${tag}.json.tmp`), join(dir, `${tag}.json`));
+  const stale = new RegExp(`^${tag.replace(/[^A-Za-z0-9]/g, '\\$&')}(-[0-9a-f]{16})?\\.bin(\\.tmp)?$`);
+  for (const f of await readdir(dir)) {
+    if (stale.test(f) && f !== dataFile) await unlink(join(dir, f)).catch(() => undefined);
+  }
 }
 
 async function readIndexed(jsonPath: string, binPath: string, sha256: string, index: { name: string; shape: number[]; offset: number; length: number }[]): Promise<NamedArray[]> {
@@ -96,6 +107,7 @@ export async function loadCheckpoint<S>(dir: string): Promise<{ state: S; tensor
 
 export async function loadTensors(dir: string, tag: string): Promise<{ meta: Record<string, unknown>; tensors: NamedArray[] }> {
   const jsonPath = join(dir, `${tag}.json`);
-  const file = JSON.parse(await readFile(jsonPath, 'utf8')) as { meta: Record<string, unknown>; sha256: string; tensors: { name: string; shape: number[]; offset: number; length: number }[] };
-  return { meta: file.meta, tensors: await readIndexed(jsonPath, join(dir, `${tag}.bin`), file.sha256, file.tensors) };
+  const file = JSON.parse(await readFile(jsonPath, 'utf8')) as { meta: Record<string, unknown>; dataFile?: string; sha256: string; tensors: { name: string; shape: number[]; offset: number; length: number }[] };
+  // Files written before data files were named by hash use `tag`.bin.
+  return { meta: file.meta, tensors: await readIndexed(jsonPath, join(dir, file.dataFile ?? `${tag}.bin`), file.sha256, file.tensors) };
 }

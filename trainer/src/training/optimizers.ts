@@ -15,7 +15,12 @@ export function createOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
   }
 }
 
-/** All four tfjs optimisers read `learningRate` at each update; it is protected in the typings only. */
+/**
+ * Adam, Adagrad and Adadelta read `learningRate` (protected in the typings only) at each update;
+ * SGD caches −lr in a scalar at construction and only its own setLearningRate() renews it.
+ */
 export function setLearningRate(opt: tf.Optimizer, lr: number): void {
-  (opt as unknown as { learningRate: number }).learningRate = lr;
+  const o = opt as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+  else o.learningRate = lr;
 }

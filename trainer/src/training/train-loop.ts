@@ -174,93 +174,102 @@ export async function train(split: Split, o: TrainOptions): Promise<TrainResult>
   for (const [name, t] of Object.entries(initial)) vars[name] = tf.variable(t, true, `tvunet/${name}`);
   tf.dispose(Object.values(initial));
   const optimizer = createOptimizer(o.optimizer, o.lr);
-  let state: LoopState = { epoch: 0, step: 0, rng: o.seed ^ 0x9e3779b9, lr: o.lr, bestLoss: Infinity, bestEpoch: -1, sinceImprovement: 0, sinceDecay: 0, stopped: false };
-  const logs: EpochLog[] = [];
+  // Variables are global in tfjs: free them on every exit, or the next train() in this process
+  // fails with "Variable … already registered".
+  try {
+    let state: LoopState = { epoch: 0, step: 0, rng: o.seed ^ 0x9e3779b9, lr: o.lr, bestLoss: Infinity, bestEpoch: -1, sinceImprovement: 0, sinceDecay: 0, stopped: false };
+    const logs: EpochLog[] = [];
 
-  if (o.resume) {
-    const ckpt = await loadCheckpoint<{ loop: LoopState; logs: EpochLog[]; optimizerNames: string[] }>(o.outDir);
-    if (!ckpt) throw new TvunetError('INVALID_OPTIONS', `--resume: no checkpoint.json in ${o.outDir}`);
-    const byName = new Map(ckpt.tensors.map((t) => [t.name, t]));
-    for (const [name, v] of Object.entries(vars)) {
-      const t = byName.get(`model/${name}`);
-      if (!t) throw new TvunetError('INVALID_MANIFEST', `checkpoint lacks model/${name}`);
-      v.assign(tf.tensor(t.data, t.shape));
-    }
-    const optWeights = ckpt.state.optimizerNames.map((name) => {
-      const t = byName.get(`opt/${name}`)!;
-      return { name, tensor: tf.tensor(t.data, t.shape) };
-    });
-    await optimizer.setWeights(optWeights);
-    state = ckpt.state.loop;
-    logs.push(...ckpt.state.logs);
-    setLearningRate(optimizer, state.lr);
-  }
-
-  const rng = new Rng(state.rng);
-  const nClasses = o.classes.length;
-  const maxSteps = o.maxSteps ?? Infinity;
-  let stepSeconds = 0, timedSteps = 0;
-
-  while (!state.stopped && state.epoch < o.epochs && state.step < maxSteps) {
-    const t0 = performance.now();
-    const sums = { loss: 0, bce: 0, dice: 0, tv: 0 };
-    const trainCounts = zeroCounts(nClasses);
-    let steps = 0;
-    for (let s = 0; s < o.stepsPerEpoch && state.step < maxSteps; s++) {
-      const ts = performance.now();
-      const batch = await makeBatch(drawBatch(bySource, weights, totalWeight, o.batchSize, rng), cache, o.augment ? { rng, options: o.augment } : null);
-      let kept: { logits: tf.Tensor4D; terms: tf.Tensor[] } | null = null;
-      const { value, grads } = tf.variableGrads(() => {
-        const logits = unetLogits(vars, batch.x, o.config);
-        const terms = lossTerms(o.loss, o.tvLambda, { logits, targets: batch.y, labelMask: batch.labelMask });
-        kept = { logits: tf.keep(logits), terms: [tf.keep(terms.bce), tf.keep(terms.dice), tf.keep(terms.tv)] };
-        return terms.total;
+    if (o.resume) {
+      const ckpt = await loadCheckpoint<{ loop: LoopState; logs: EpochLog[]; optimizerNames: string[] }>(o.outDir);
+      if (!ckpt) throw new TvunetError('INVALID_OPTIONS', `--resume: no checkpoint.json in ${o.outDir}`);
+      const byName = new Map(ckpt.tensors.map((t) => [t.name, t]));
+      for (const [name, v] of Object.entries(vars)) {
+        const t = byName.get(`model/${name}`);
+        if (!t) throw new TvunetError('INVALID_MANIFEST', `checkpoint lacks model/${name}`);
+        tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
+      }
+      const optWeights = ckpt.state.optimizerNames.map((name) => {
+        const t = byName.get(`opt/${name}`)!;
+        return { name, tensor: tf.tensor(t.data, t.shape) };
       });
-      optimizer.applyGradients(grads);
-      const k = kept as unknown as { logits: tf.Tensor4D; terms: tf.Tensor[] };
-      const [loss, bce, dice, tv] = (await Promise.all([value, ...k.terms].map(async (t) => (await t.data())[0]!))) as [number, number, number, number];
-      if (!Number.isFinite(loss)) throw new TvunetError('INVALID_INPUT', `training diverged at step ${state.step + 1} (loss ${loss}); lower --lr`);
-      addCounts(trainCounts, await countsPerClass(k.logits, batch.y, batch.labelMask));
-      tf.dispose([value, k.logits, ...k.terms, ...Object.values(grads)]);
-      disposeBatch(batch);
-      sums.loss += loss; sums.bce += bce; sums.dice += dice; sums.tv += tv;
-      steps++;
-      state.step++;
-      const dt = (performance.now() - ts) / 1000;
-      if (state.step > 1) { stepSeconds += dt; timedSteps++; }
-      o.onProgress?.({ epoch: state.epoch + 1, step: s + 1, stepsPerEpoch: o.stepsPerEpoch, loss, secondsPerStep: timedSteps ? stepSeconds / timedSteps : dt });
+      await optimizer.setWeights(optWeights);
+      tf.dispose(optWeights.map((w) => w.tensor)); // the optimiser made its own variables of them
+      state = ckpt.state.loop;
+      logs.push(...ckpt.state.logs);
+      setLearningRate(optimizer, state.lr);
     }
-    const validation = split.validation.length ? await validate(vars, o.config, split.validation, cache, o) : null;
-    state.epoch++;
-    const log: EpochLog = {
-      epoch: state.epoch, steps, lr: state.lr, seconds: (performance.now() - t0) / 1000,
-      train: { loss: sums.loss / steps, bce: sums.bce / steps, dice: sums.dice / steps, tv: sums.tv / steps, counts: trainCounts },
-      validation,
-    };
-    logs.push(log);
-    await appendFile(join(o.outDir, 'log.jsonl'), JSON.stringify(log) + '\n');
 
-    const monitored = validation ? validation.loss : log.train.loss;
-    if (monitored < state.bestLoss) {
-      state.bestLoss = monitored; state.bestEpoch = state.epoch; state.sinceImprovement = 0; state.sinceDecay = 0;
-      await saveTensors(o.outDir, 'best', weightsToArrays(vars), { epoch: state.epoch, loss: monitored });
-    } else {
-      state.sinceImprovement++; state.sinceDecay++;
-      if (state.sinceDecay >= o.lrPatience) { state.lr *= o.lrDecay; state.sinceDecay = 0; setLearningRate(optimizer, state.lr); }
-      if (state.sinceImprovement >= o.earlyStopPatience) state.stopped = true;
+    // log.jsonl holds exactly the epochs of the state we start from: a kill between an epoch's log
+    // line and its checkpoint (or an older run in the same folder) must not leave extra lines.
+    await writeFile(join(o.outDir, 'log.jsonl'), logs.map((l) => JSON.stringify(l) + '\n').join(''));
+    const rng = new Rng(state.rng);
+    const nClasses = o.classes.length;
+    const maxSteps = o.maxSteps ?? Infinity;
+    let stepSeconds = 0, timedSteps = 0;
+
+    while (!state.stopped && state.epoch < o.epochs && state.step < maxSteps) {
+      const t0 = performance.now();
+      const sums = { loss: 0, bce: 0, dice: 0, tv: 0 };
+      const trainCounts = zeroCounts(nClasses);
+      let steps = 0;
+      for (let s = 0; s < o.stepsPerEpoch && state.step < maxSteps; s++) {
+        const ts = performance.now();
+        const batch = await makeBatch(drawBatch(bySource, weights, totalWeight, o.batchSize, rng), cache, o.augment ? { rng, options: o.augment } : null);
+        let kept: { logits: tf.Tensor4D; terms: tf.Tensor[] } | null = null;
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = unetLogits(vars, batch.x, o.config);
+          const terms = lossTerms(o.loss, o.tvLambda, { logits, targets: batch.y, labelMask: batch.labelMask });
+          kept = { logits: tf.keep(logits), terms: [tf.keep(terms.bce), tf.keep(terms.dice), tf.keep(terms.tv)] };
+          return terms.total;
+        });
+        optimizer.applyGradients(grads);
+        const k = kept as unknown as { logits: tf.Tensor4D; terms: tf.Tensor[] };
+        const [loss, bce, dice, tv] = (await Promise.all([value, ...k.terms].map(async (t) => (await t.data())[0]!))) as [number, number, number, number];
+        if (!Number.isFinite(loss)) throw new TvunetError('INVALID_INPUT', `training diverged at step ${state.step + 1} (loss ${loss}); lower --lr`);
+        addCounts(trainCounts, await countsPerClass(k.logits, batch.y, batch.labelMask));
+        tf.dispose([value, k.logits, ...k.terms, ...Object.values(grads)]);
+        disposeBatch(batch);
+        sums.loss += loss; sums.bce += bce; sums.dice += dice; sums.tv += tv;
+        steps++;
+        state.step++;
+        const dt = (performance.now() - ts) / 1000;
+        if (state.step > 1) { stepSeconds += dt; timedSteps++; }
+        o.onProgress?.({ epoch: state.epoch + 1, step: s + 1, stepsPerEpoch: o.stepsPerEpoch, loss, secondsPerStep: timedSteps ? stepSeconds / timedSteps : dt });
+      }
+      const validation = split.validation.length ? await validate(vars, o.config, split.validation, cache, o) : null;
+      state.epoch++;
+      const log: EpochLog = {
+        epoch: state.epoch, steps, lr: state.lr, seconds: (performance.now() - t0) / 1000,
+        train: { loss: sums.loss / steps, bce: sums.bce / steps, dice: sums.dice / steps, tv: sums.tv / steps, counts: trainCounts },
+        validation,
+      };
+      logs.push(log);
+      await appendFile(join(o.outDir, 'log.jsonl'), JSON.stringify(log) + '\n');
+
+      const monitored = validation ? validation.loss : log.train.loss;
+      if (monitored < state.bestLoss) {
+        state.bestLoss = monitored; state.bestEpoch = state.epoch; state.sinceImprovement = 0; state.sinceDecay = 0;
+        await saveTensors(o.outDir, 'best', weightsToArrays(vars), { epoch: state.epoch, loss: monitored });
+      } else {
+        state.sinceImprovement++; state.sinceDecay++;
+        if (state.sinceDecay >= o.lrPatience) { state.lr *= o.lrDecay; state.sinceDecay = 0; setLearningRate(optimizer, state.lr); }
+        if (state.sinceImprovement >= o.earlyStopPatience) state.stopped = true;
+      }
+      state.rng = rng.state;
+      const optWeights = await optimizer.getWeights();
+      const tensors = [
+        ...weightsToArrays(vars).map((t) => ({ ...t, name: `model/${t.name}` })),
+        ...optWeights.map((w) => ({ name: `opt/${w.name}`, shape: w.tensor.shape.slice(), data: Float32Array.from(w.tensor.dataSync()) })),
+      ];
+      await saveCheckpoint(o.outDir, `ckpt-${String(state.epoch).padStart(6, '0')}`, { loop: state, logs, optimizerNames: optWeights.map((w) => w.name) }, tensors);
+      // getWeights hands out the optimiser's live slots; only the iteration count is a fresh tensor.
+      tf.dispose(optWeights.filter((w) => w.name === 'iter').map((w) => w.tensor));
     }
-    state.rng = rng.state;
-    const optWeights = await optimizer.getWeights();
-    const tensors = [
-      ...weightsToArrays(vars).map((t) => ({ ...t, name: `model/${t.name}` })),
-      ...optWeights.map((w) => ({ name: `opt/${w.name}`, shape: w.tensor.shape.slice(), data: Float32Array.from(w.tensor.dataSync()) })),
-    ];
-    await saveCheckpoint(o.outDir, `ckpt-${String(state.epoch).padStart(6, '0')}`, { loop: state, logs, optimizerNames: optWeights.map((w) => w.name) }, tensors);
-    // getWeights hands out the optimiser's live slots; only the iteration count is a fresh tensor.
-    tf.dispose(optWeights.filter((w) => w.name === 'iter').map((w) => w.tensor));
+    await writeFile(join(o.outDir, 'train-summary.json'), JSON.stringify({ bestEpoch: state.bestEpoch, bestLoss: state.bestLoss, epochs: state.epoch, steps: state.step, stoppedEarly: state.stopped }, null, 2));
+    return { logs, bestEpoch: state.bestEpoch, stoppedEarly: state.stopped, steps: state.step, secondsPerStep: timedSteps ? stepSeconds / timedSteps : NaN };
+  } finally {
+    tf.dispose(Object.values(vars));
+    optimizer.dispose();
   }
-  await writeFile(join(o.outDir, 'train-summary.json'), JSON.stringify({ bestEpoch: state.bestEpoch, bestLoss: state.bestLoss, epochs: state.epoch, steps: state.step, stoppedEarly: state.stopped }, null, 2));
-  tf.dispose(Object.values(vars));
-  optimizer.dispose();
-  return { logs, bestEpoch: state.bestEpoch, stoppedEarly: state.stopped, steps: state.step, secondsPerStep: timedSteps ? stepSeconds / timedSteps : NaN };
 }
