@@ -32,10 +32,12 @@ async function writeFileSynced(path: string, data: Uint8Array | string): Promise
   }
 }
 
-export async function saveCheckpoint<S>(dir: string, tag: string, state: S, tensors: NamedArray[]): Promise<void> {
-  const total = tensors.reduce((n, t) => n + t.data.length, 0);
-  const bytes = new Float32Array(total);
-  const index: CheckpointFile<S>['tensors'] = [];
+type TensorIndex = { name: string; shape: number[]; offset: number; length: number }[];
+
+/** All tensors in one float32 buffer, with where each one sits. */
+function pack(tensors: NamedArray[]): { raw: Uint8Array; index: TensorIndex; sha256: string } {
+  const bytes = new Float32Array(tensors.reduce((n, t) => n + t.data.length, 0));
+  const index: TensorIndex = [];
   let offset = 0;
   for (const t of tensors) {
     bytes.set(t.data, offset);
@@ -43,48 +45,48 @@ export async function saveCheckpoint<S>(dir: string, tag: string, state: S, tens
     offset += t.data.length;
   }
   const raw = new Uint8Array(bytes.buffer);
-  const dataFile = `${tag}.bin`;
-  try {
-    await writeFileSynced(join(dir, `${dataFile}.tmp`), raw);
-    await rename(join(dir, `${dataFile}.tmp`), join(dir, dataFile));
-    const file: CheckpointFile<S> = { version: 1, state, dataFile, sha256: createHash('sha256').update(raw).digest('hex'), tensors: index };
-    await writeFileSynced(join(dir, 'checkpoint.json.tmp'), JSON.stringify(file));
-    await rename(join(dir, 'checkpoint.json.tmp'), join(dir, 'checkpoint.json'));
-  } catch (e) {
-    throw new TvunetError('INVALID_OPTIONS', `cannot write checkpoint in ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; the previous checkpoint is kept`, { cause: e });
-  }
-  // Data files no longer referenced, and temporaries a killed writer left (the best-model file is kept by its own tag).
-  for (const f of await readdir(dir)) {
-    if (/^ckpt-\d+\.bin(\.tmp)?$/.test(f) && f !== dataFile) await unlink(join(dir, f)).catch(() => undefined);
-  }
+  return { raw, index, sha256: createHash('sha256').update(raw).digest('hex') };
 }
 
 /**
- * Saves tensors alone (e.g. the best weights so far) under `tag`.json and a data file named by
- * its hash, atomically: the data file is new each time, so the one rename of `tag`.json switches
- * index and data together (a kill between two renames of fixed names would pair new data with
- * the old index). Older data files of the tag are removed afterwards.
+ * Writes the data file under a new name, then the JSON index that names it, each through a
+ * temporary file and a rename: the one rename of the index switches both together, so a kill at
+ * any moment leaves the previous pair intact. Data files matching `stale` other than the new one
+ * (and temporaries a killed writer left) are removed afterwards.
  */
-export async function saveTensors(dir: string, tag: string, tensors: NamedArray[], meta: Record<string, unknown>): Promise<void> {
-  const total = tensors.reduce((n, t) => n + t.data.length, 0);
-  const bytes = new Float32Array(total);
-  const index: { name: string; shape: number[]; offset: number; length: number }[] = [];
-  let offset = 0;
-  for (const t of tensors) { bytes.set(t.data, offset); index.push({ name: t.name, shape: t.shape, offset, length: t.data.length }); offset += t.data.length; }
-  const raw = new Uint8Array(bytes.buffer);
-  const sha256 = createHash('sha256').update(raw).digest('hex');
-  const dataFile = `${tag}-${sha256.slice(0, 16)}.bin`;
-  await writeFileSynced(join(dir, `${dataFile}.tmp`), raw);
-  await rename(join(dir, `${dataFile}.tmp`), join(dir, dataFile));
-  await writeFileSynced(join(dir, `${tag}.json.tmp`), JSON.stringify({ meta, dataFile, sha256, tensors: index }));
-  await rename(join(dir, `${tag}.json.tmp`), join(dir, `${tag}.json`));
-  const stale = new RegExp(`^${tag.replace(/[^A-Za-z0-9]/g, '\\$&')}(-[0-9a-f]{16})?\\.bin(\\.tmp)?$`);
+async function writePair(dir: string, dataFile: string, raw: Uint8Array, jsonFile: string, json: unknown, stale: RegExp): Promise<void> {
+  try {
+    await writeFileSynced(join(dir, `${dataFile}.tmp`), raw);
+    await rename(join(dir, `${dataFile}.tmp`), join(dir, dataFile));
+    await writeFileSynced(join(dir, `${jsonFile}.tmp`), JSON.stringify(json));
+    await rename(join(dir, `${jsonFile}.tmp`), join(dir, jsonFile));
+  } catch (e) {
+    throw new TvunetError('INVALID_OPTIONS', `cannot write ${jsonFile} in ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; the previous one is kept`, { cause: e });
+  }
   for (const f of await readdir(dir)) {
     if (stale.test(f) && f !== dataFile) await unlink(join(dir, f)).catch(() => undefined);
   }
 }
 
-async function readIndexed(jsonPath: string, binPath: string, sha256: string, index: { name: string; shape: number[]; offset: number; length: number }[]): Promise<NamedArray[]> {
+export async function saveCheckpoint<S>(dir: string, tag: string, state: S, tensors: NamedArray[]): Promise<void> {
+  const { raw, index, sha256 } = pack(tensors);
+  const dataFile = `${tag}.bin`;
+  const file: CheckpointFile<S> = { version: 1, state, dataFile, sha256, tensors: index };
+  await writePair(dir, dataFile, raw, 'checkpoint.json', file, /^ckpt-\d+\.bin(\.tmp)?$/);
+}
+
+/**
+ * Saves tensors alone (e.g. the best weights so far) under `tag`.json and a data file named by
+ * its hash, so that each save writes a new data file and the pair switches atomically.
+ */
+export async function saveTensors(dir: string, tag: string, tensors: NamedArray[], meta: Record<string, unknown>): Promise<void> {
+  const { raw, index, sha256 } = pack(tensors);
+  const dataFile = `${tag}-${sha256.slice(0, 16)}.bin`;
+  const stale = new RegExp(`^${tag.replace(/[^A-Za-z0-9]/g, '\\$&')}(-[0-9a-f]{16})?\\.bin(\\.tmp)?$`);
+  await writePair(dir, dataFile, raw, `${tag}.json`, { meta, dataFile, sha256, tensors: index }, stale);
+}
+
+async function readIndexed(jsonPath: string, binPath: string, sha256: string, index: TensorIndex): Promise<NamedArray[]> {
   const raw = await readFile(binPath).catch((e) => {
     throw new TvunetError('MISSING_SHARD', `${binPath}: missing (${(e as NodeJS.ErrnoException).code})`, { cause: e });
   });
