@@ -25,6 +25,8 @@ const dist = join(root, 'dist');
 /** The multi-threaded binary is never used (src/backends/select.ts turns it off), so it is not shipped. */
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'];
 const TFJS_EXTERNAL = /^@tensorflow\/tfjs-(core|backend-wasm|backend-webgpu|backend-cpu)(\/.*)?$/;
+/** Volume readers' dependencies (CommonJS/UMD dicom-parser, nifti-reader-js + fflate): left to the consumer's resolver in the ESM build. */
+const VOLUME_DEPS_EXTERNAL = /^(dicom-parser|nifti-reader-js|fflate)(\/.*)?$/;
 /** Must match WORKER_BASE_URL_GLOBAL in worker/inline.ts. */
 const WORKER_URL_GLOBAL = '__TVUNET_WORKER_URL__';
 
@@ -142,7 +144,7 @@ export default [
       'tvunet-worker-node': 'worker/worker-node.ts',
     },
     onwarn,
-    external: (id, importer) => TFJS_EXTERNAL.test(id) || id.startsWith('node:'),
+    external: (id, importer) => TFJS_EXTERNAL.test(id) || VOLUME_DEPS_EXTERNAL.test(id) || id.startsWith('node:'),
     plugins: [
       {
         // The Node worker entry uses the library entry itself rather than a copy of it.

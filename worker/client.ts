@@ -9,6 +9,8 @@ import type { EncodedModel, LoadedModel, ModelManifest } from '../src/io/manifes
 import type { SegmentInput } from '../src/preprocess/input.js';
 import type { SegmenterOptions, SegmentOptions } from '../src/segmenter/options.js';
 import type { SegmentationResult } from '../src/segmenter/result.js';
+import type { ReadVolumeOptions, VolumeFile } from '../src/volume/read.js';
+import type { Volume } from '../src/volume/volume.js';
 import { Connection, type WorkerLike } from './connection.js';
 import { inNode, startWorker } from './default-worker.js';
 import type { WorkerApi, WorkerInitOptions, WorkerModelSource, WorkerSegmentInput } from './protocol.js';
@@ -49,6 +51,12 @@ export interface WorkerSegmenter {
    * (the worker stays usable), 'WORKER' if the worker dies meanwhile, 'CLOSED' after close().
    */
   segment(input: SegmentInput, options?: WorkerSegmentOptions): Promise<SegmentationResult>;
+  /**
+   * Reads a NIfTI file (`.nii`, `.nii.gz`) or the files of a DICOM series in the worker, like
+   * `readVolume`; the bytes are copied there and the voxels come back transferred. Bad files
+   * reject with 'DECODE' or 'INVALID_INPUT' and the worker stays usable.
+   */
+  readVolume(files: VolumeFile | VolumeFile[], options?: ReadVolumeOptions): Promise<Volume>;
   /** Terminates the worker; pending calls reject with 'WORKER'. Calling it twice is harmless. */
   close(): Promise<void>;
 }
@@ -108,6 +116,12 @@ class RemoteSegmenter implements WorkerSegmenter {
     const transfers = prepared.owned || handOver ? inputTransferables(prepared.input) : [];
     const payload = transfers.length > 0 ? transfer(prepared.input, transfers) : prepared.input;
     return this.connection.call(() => this.remote.segment(payload, segmentOptions), 'INVALID_INPUT');
+  }
+
+  async readVolume(files: VolumeFile | VolumeFile[], options: ReadVolumeOptions = {}): Promise<Volume> {
+    if (this.closed) throw new TvunetError('CLOSED', 'readVolume() called after close()');
+    const list = Array.isArray(files) ? files : [files];
+    return this.connection.call(() => this.remote.readVolume(list, options), 'INVALID_INPUT');
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
  */
 export { createWorkerSegmenter, type WorkerSegmenter, type WorkerSegmenterOptions, type WorkerSegmentOptions } from './client.js';
 export type { NodeWorkerLike, WorkerLike } from './connection.js';
+export { createWorkerPool, type WorkerPool, type WorkerPoolOptions } from './pool.js';
 export type { ProgressCallback, WireError, WorkerApi, WorkerInitOptions, WorkerInitResult, WorkerModelSource, WorkerSegmentInput } from './protocol.js';
 export { TvunetError, isTvunetError, type TvunetErrorCode } from '../src/errors.js';
 export type { BackendReport, BackendRequest } from '../src/backends/select.js';
@@ -12,3 +13,5 @@ export type { PostprocessOptions, SegmentOptions } from '../src/segmenter/option
 export type { SegmentInput, RawSlice } from '../src/preprocess/input.js';
 export type { EncodedModel, LoadedModel, ModelManifest } from '../src/io/manifest.js';
 export type { LoadProgress } from '../src/io/load.js';
+export type { ReadVolumeOptions, VolumeFile } from '../src/volume/read.js';
+export type { Volume } from '../src/volume/volume.js';

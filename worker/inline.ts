@@ -11,6 +11,7 @@
 import workerSource from 'virtual:tvunet-worker-source';
 import { TvunetError } from '../src/errors.js';
 import { createWorkerSegmenter as createWithWorker, type WorkerSegmenter, type WorkerSegmenterOptions } from './client.js';
+import { createPoolWith, type WorkerPool, type WorkerPoolOptions } from './pool.js';
 
 export * from './index.js';
 
@@ -45,4 +46,9 @@ export async function createWorkerSegmenter(options: WorkerSegmenterOptions = {}
   } finally {
     revoke(); // the worker has loaded (or failed) by now
   }
+}
+
+/** As tvunet/worker's createWorkerPool, with every worker started from the embedded bundle. */
+export function createWorkerPool(options: WorkerPoolOptions = {}): Promise<WorkerPool> {
+  return createPoolWith(createWorkerSegmenter, options);
 }

@@ -11,6 +11,8 @@ import type { EncodedModel, LoadedModel, ModelManifest } from '../src/io/manifes
 import type { RawSlice } from '../src/preprocess/input.js';
 import type { SegmenterOptions, SegmentOptions } from '../src/segmenter/options.js';
 import type { SegmentationResult } from '../src/segmenter/result.js';
+import type { ReadVolumeOptions, VolumeFile } from '../src/volume/read.js';
+import type { Volume } from '../src/volume/volume.js';
 
 /** A model the worker can receive: a URL string (absolute, or a path in Node), bytes, or decoded weights. */
 export type WorkerModelSource = string | EncodedModel | LoadedModel;
@@ -37,6 +39,11 @@ export interface WorkerApi {
   init(options: WorkerInitOptions, onProgress?: ProgressCallback & ProxyMarked): Promise<WorkerInitResult>;
   /** Segments one slice; the result's typed arrays are transferred, not copied. */
   segment(input: WorkerSegmentInput, options?: SegmentOptions): Promise<SegmentationResult>;
+  /**
+   * Reads a NIfTI file or a DICOM series in the worker (no segmenter needed); the volume's voxels
+   * are transferred back. Bad files reject with 'DECODE' / 'INVALID_INPUT'; the worker stays usable.
+   */
+  readVolume(files: VolumeFile[], options?: ReadVolumeOptions): Promise<Volume>;
   /** Frees the weights; the worker stays alive and can be `init`ed again. */
   close(): void;
 }

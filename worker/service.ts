@@ -3,7 +3,7 @@
  * (`worker.ts` for browsers, `worker-node.ts` for Node worker_threads).
  */
 import { releaseProxy, transfer, type Remote } from 'comlink';
-import { Segmenter, TvunetError } from '../src/index.js';
+import { Segmenter, TvunetError, readVolume } from '../src/index.js';
 import type { ProgressCallback, WorkerApi, WorkerInitResult } from './protocol.js';
 import { resultTransferables } from './transfer.js';
 import { wireErrors } from './wire-error.js';
@@ -38,6 +38,12 @@ export function createWorkerApi(): WorkerApi {
         } finally {
           if (typeof ImageBitmap !== 'undefined' && input instanceof ImageBitmap) input.close();
         }
+      }),
+
+    readVolume: (files, options) =>
+      wireErrors(async () => {
+        const volume = await readVolume(files, options);
+        return transfer(volume, [volume.data.buffer as ArrayBuffer]);
       }),
 
     close: () => {

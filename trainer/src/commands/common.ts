@@ -25,7 +25,7 @@ export async function collectImages(inputs: string[]): Promise<string[]> {
       if (names.length === 0) throw new TvunetError('INVALID_INPUT', `${input}: folder holds no PNG/JPG images`);
       out.push(...names.map((n) => join(input, n)));
     } else if (isImage(input)) out.push(input);
-    else throw new TvunetError('INVALID_INPUT', `${input}: not a PNG or JPG image (NIfTI volumes are not supported yet)`);
+    else throw new TvunetError('INVALID_INPUT', `${input}: not a PNG or JPG image, a .nii/.nii.gz volume or a folder of .dcm files`);
   }
   return out;
 }
