@@ -67,6 +67,24 @@ export default {
       ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
       ctx.set('Cross-Origin-Embedder-Policy', 'require-corp');
     },
+    // test/browser/csp-page.html runs under a strict Content-Security-Policy (?csp=strict, or
+    // ?csp=no-wasm without 'wasm-unsafe-eval'); the scripts and workers it loads get the same
+    // header (they carry its URL as Referer), so a dedicated worker runs under it too.
+    async function cspPages(ctx, next) {
+      await next();
+      const page = '/test/browser/csp-page.html';
+      const fromPage = ctx.path === page ? ctx.URL : (() => {
+        try {
+          const ref = new URL(ctx.get('Referer'));
+          return ref.pathname === page ? ref : null;
+        } catch {
+          return null;
+        }
+      })();
+      if (!fromPage) return;
+      const wasm = fromPage.searchParams.get('csp') === 'no-wasm' ? '' : " 'wasm-unsafe-eval'";
+      ctx.set('Content-Security-Policy', `default-src 'self'; script-src 'self'${wasm}; worker-src 'self' blob:; connect-src 'self'`);
+    },
     // Tests PUT bytes here and load them back over HTTP (e.g. a model built in the page).
     async function memoryStore(ctx, next) {
       if (!ctx.path.startsWith('/__tvunet__/store/')) return next();

@@ -3,7 +3,7 @@ export type TvunetErrorCode =
   | 'INVALID_INPUT' // wrong shape, length, type, empty or non-finite pixels
   | 'INVALID_OPTIONS' // an option out of range or of the wrong kind
   | 'INVALID_MANIFEST' // manifest JSON malformed, wrong format/version, shapes that do not fit the architecture
-  | 'INTEGRITY' // a shard's sha256 or length differs from the manifest
+  | 'INTEGRITY' // a shard's sha256 or length differs from the manifest, or it decodes to non-finite weights
   | 'MISSING_SHARD' // a shard could not be fetched or read
   | 'NETWORK' // a download failed
   | 'BACKEND_UNAVAILABLE' // a forced backend could not be initialised

@@ -63,6 +63,20 @@ async function probeWebGpu(): Promise<AdapterProbe> {
 
 let wasmPathsSet = false;
 
+/**
+ * Why WebAssembly cannot be compiled here, or null: a Content-Security-Policy without
+ * 'wasm-unsafe-eval' (or 'unsafe-eval') blocks every compile, which tfjs only reports as a failed
+ * init. Compiling the empty module (8 bytes) tells the two apart.
+ */
+function wasmCompileBlocked(): string | null {
+  try {
+    new WebAssembly.Module(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
 /** The folder of this module, where rollup copies the .wasm files (browser bundles only). */
 function defaultWasmFolder(): string | null {
   if (typeof process !== 'undefined' && process.versions?.node) return null;
@@ -126,8 +140,12 @@ export async function selectBackend(requested: BackendRequest = 'auto', options:
       const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
       return { ...report, backend: 'wasm', simd, threads: getThreadsCount() };
     }
-    report.skipped.push('wasm: backend failed to initialise');
-    if (forced('wasm')) throw new TvunetError('BACKEND_UNAVAILABLE', `WASM was requested but failed to initialise (are the .wasm files served at ${String(paths ?? 'the default path')}?)`);
+    const blocked = typeof WebAssembly === 'object' ? wasmCompileBlocked() : 'WebAssembly is not available';
+    const why = blocked
+      ? `WebAssembly compilation is blocked (${blocked}); a Content-Security-Policy must allow script-src 'wasm-unsafe-eval'`
+      : `are the .wasm files served at ${String(paths ?? 'the default path')}?`;
+    report.skipped.push(blocked ? `wasm: ${why}` : 'wasm: backend failed to initialise');
+    if (forced('wasm')) throw new TvunetError('BACKEND_UNAVAILABLE', `WASM was requested but failed to initialise: ${why}`);
   }
 
   await import('@tensorflow/tfjs-backend-cpu');

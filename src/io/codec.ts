@@ -266,7 +266,15 @@ export function decodeTensors(manifest: ModelManifest, shards: readonly Uint8Arr
   for (const spec of parameterSpecs(manifest.architecture)) {
     const t = byName.get(spec.name);
     if (!t) throw new TvunetError('INVALID_MANIFEST', `invalid manifest: missing tensor "${spec.name}"`);
-    out.set(t.name, { shape: t.shape.slice(), data: decodeTensor(manifest, t, shards[t.shard]!) });
+    const data = decodeTensor(manifest, t, shards[t.shard]!);
+    // Weights are data: a NaN / ±Infinity (float32 or float16 bit patterns, or an overflowing
+    // uint8 quantization) would silently turn every probability into NaN, so refuse it here.
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i]!)) {
+        throw new TvunetError('INTEGRITY', `tensor "${t.name}" in shard ${t.shard} holds a non-finite value (${data[i]}) at index ${i}; the weights are corrupt`);
+      }
+    }
+    out.set(t.name, { shape: t.shape.slice(), data });
   }
   return out;
 }

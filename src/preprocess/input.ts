@@ -92,14 +92,25 @@ function browserToDisplay(src: BrowserImageSource): DisplaySlice {
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx) throw new TvunetError('INVALID_INPUT', 'could not get a 2D context to read the image');
-  ctx.drawImage(src as CanvasImageSource, 0, 0);
-  const data = ctx.getImageData(0, 0, width, height).data;
+  let data: Uint8ClampedArray;
+  try {
+    ctx.drawImage(src as CanvasImageSource, 0, 0);
+    data = ctx.getImageData(0, 0, width, height).data;
+  } catch (e) {
+    // e.g. a plain object with width/height, a closed ImageBitmap or a broken image
+    throw new TvunetError('INVALID_INPUT', `could not read the image: ${(e as Error).message}`, { cause: e });
+  }
   return { display: lumaOfRgba(data, width * height), width, height };
 }
 
 /** Converts any supported input to a display-range slice; unsupported or malformed input is INVALID_INPUT. */
 export function toDisplaySlice(input: SegmentInput, huWindow: readonly [number, number]): DisplaySlice {
   if (isRawSlice(input)) return rawToDisplay(input, huWindow);
+  if (typeof input === 'object' && input !== null && 'kind' in input && 'data' in input) {
+    const data = (input as { data: unknown }).data;
+    const what = Array.isArray(data) ? 'a plain Array' : data === null ? 'null' : typeof data;
+    throw new TvunetError('INVALID_INPUT', `data must be a typed array (e.g. Float32Array, Int16Array), got ${what}`);
+  }
   if (typeof input === 'object' && input !== null && ('width' in input || 'naturalWidth' in input)) return browserToDisplay(input as BrowserImageSource);
   throw new TvunetError('INVALID_INPUT', 'unsupported input: pass { data, width, height, kind }, ImageData, an image, a canvas or an ImageBitmap');
 }

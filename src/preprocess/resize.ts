@@ -3,11 +3,23 @@
  * (as tf.image.resizeBilinear with halfPixelCenters), so the library's pre-processing and the
  * trainer's data pipeline sample the same points.
  */
+import { TvunetError } from '../errors.js';
+
+/** Sizes must be positive integers and `src` must hold width × height values (else INVALID_INPUT). */
+function checkSizes(src: ArrayLike<number>, width: number, height: number, outWidth: number, outHeight: number): void {
+  for (const [what, v] of [['width', width], ['height', height], ['outWidth', outWidth], ['outHeight', outHeight]] as const) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new TvunetError('INVALID_INPUT', `resize: ${what} must be a positive integer, got ${String(v)}`);
+  }
+  if (src == null || typeof src.length !== 'number' || src.length !== width * height) {
+    throw new TvunetError('INVALID_INPUT', `resize: source has ${String(src?.length)} values, ${width}×${height} needs ${width * height}`);
+  }
+}
 
 /** Bilinear resize; returns a new array that belongs to the caller. */
 export function resizeBilinear(
   src: ArrayLike<number>, width: number, height: number, outWidth: number, outHeight: number,
 ): Float32Array {
+  checkSizes(src, width, height, outWidth, outHeight);
   const out = new Float32Array(outWidth * outHeight);
   const sx = width / outWidth;
   const sy = height / outHeight;
@@ -33,6 +45,7 @@ export function resizeBilinear(
 export function resizeNearest(
   src: Uint8Array, width: number, height: number, outWidth: number, outHeight: number,
 ): Uint8Array {
+  checkSizes(src, width, height, outWidth, outHeight);
   const out = new Uint8Array(outWidth * outHeight);
   const xs = new Int32Array(outWidth);
   for (let x = 0; x < outWidth; x++) xs[x] = Math.min(Math.floor((x + 0.5) * width / outWidth), width - 1);

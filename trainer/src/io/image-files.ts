@@ -28,12 +28,26 @@ function toGray(rgba: Uint8Array, n: number): Uint8Array {
   return gray;
 }
 
+/**
+ * pngjs allocates the whole RGBA bitmap from the IHDR size, whatever the data: a 90-byte PNG that
+ * claims 20000×20000 decodes to 1.6 GB. Read the IHDR first and refuse sizes over MAX_PIXELS.
+ */
+function checkPngHeaderSize(bytes: Uint8Array, name: string): void {
+  if (bytes.length < 24 || String.fromCharCode(bytes[12]!, bytes[13]!, bytes[14]!, bytes[15]!) !== 'IHDR') return; // pngjs reports it
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const width = view.getUint32(16), height = view.getUint32(20);
+  if (width * height > MAX_PIXELS) {
+    throw new TvunetError('DECODE', `${name}: the PNG header declares ${width}×${height} pixels, over the limit of ${MAX_PIXELS} (8192×8192)`);
+  }
+}
+
 /** Decodes PNG or JPG bytes; any failure is a TvunetError('DECODE') naming the file. */
 export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
   const ext = extname(name).toLowerCase();
   let width: number, height: number, rgba: Uint8Array;
   try {
     if (ext === '.png') {
+      checkPngHeaderSize(bytes, name);
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       ({ width, height } = png);
       rgba = new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength);
