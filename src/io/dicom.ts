@@ -90,7 +90,10 @@ function parseFile(input: DicomFileInput, index: number): { name: string; bytes:
       if (!raw) throw first;
       return { name, bytes, ds: dicomParser.parseDicom(bytes, { TransferSyntaxUID: '1.2.840.10008.1.2' }) };
     } catch {
-      const why = first instanceof Error ? first.message : String(first);
+      // dicom-parser throws plain objects ({ exception, dataSet }) as well as Errors.
+      const why = first instanceof Error ? first.message
+        : typeof first === 'object' && first !== null && 'exception' in first ? String((first as { exception: unknown }).exception)
+        : String(first);
       throw new TvunetError('DECODE', `${name}: not a readable DICOM file (${why})`, { cause: first });
     }
   }
@@ -115,13 +118,15 @@ function describeSlice(f: { name: string; ds: DataSet; bytes: Uint8Array }, inde
   const position = need(numbers(ds, 'x00200032', 3), 'ImagePositionPatient (0020,0032)') as [number, number, number];
   const spacing = need(numbers(ds, 'x00280030', 2), 'PixelSpacing (0028,0030)') as [number, number];
   if (!(spacing[0] > 0 && spacing[1] > 0)) throw new TvunetError('INVALID_INPUT', `${name}: PixelSpacing ${spacing.join('\\')} must be positive`);
+  const rows = need(ds.uint16('x00280010'), 'Rows (0028,0010)');
+  const columns = need(ds.uint16('x00280011'), 'Columns (0028,0011)');
+  if (rows < 1 || columns < 1) throw new TvunetError('INVALID_INPUT', `${name}: the image is ${columns}×${rows} pixels (Rows and Columns must be positive)`);
   const slope = numbers(ds, 'x00281053', 1)?.[0] ?? 1;
   const intercept = numbers(ds, 'x00281052', 1)?.[0] ?? 0;
   return {
     index, name, ds, bytes: f.bytes,
     seriesUid: ds.string('x0020000e') ?? '',
-    rows: need(ds.uint16('x00280010'), 'Rows (0028,0010)'),
-    columns: need(ds.uint16('x00280011'), 'Columns (0028,0011)'),
+    rows, columns,
     position, orientation, spacing, slope: slope === 0 ? 1 : slope, intercept, transferSyntax,
   };
 }

@@ -26,15 +26,6 @@ import type { WorkerApi } from '../../worker/protocol.js';
 const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 const CONFIG: UNetConfig = { depth: 2, baseChannels: 4, inputSize: 32, inChannels: 1, outChannels: 1, upsampling: 'transpose' };
 
-/**
- * Cases that fail today in code this suite does not own (src/io/dicom.ts): run, reported as TODO
- * instead of failing the suite. Remove an entry once the reader is fixed.
- */
-const KNOWN: Record<string, string> = {
-  'dicom-zero-rows': 'readDicomSeries accepts Rows = 0 and returns an empty 4×0×1 volume (should be INVALID_INPUT)',
-  'dicom-cut-off': 'dicom-parser throws a plain object, so the message says "[object Object]" instead of the reason',
-};
-const opts = (c: CorpusCase) => (KNOWN[c.id] ? { todo: KNOWN[c.id] } : {});
 
 async function seededModel(seed: number): Promise<EncodedModel> {
   let s = seed >>> 0;
@@ -89,7 +80,7 @@ describe('library, this thread', () => {
   after(() => seg?.close());
 
   for (const c of slices) {
-    test(`segment(): ${c.id} → ${c.code}`, opts(c), async () => {
+    test(`segment(): ${c.id} → ${c.code}`, async () => {
       const before = tensorCount();
       await expectCase(seg.segment(c.input as RawSlice, c.options), c, 'segment');
       assert.equal(tensorCount(), before, 'no tensor leaked');
@@ -98,7 +89,7 @@ describe('library, this thread', () => {
     });
   }
   for (const c of files) {
-    test(`${c.format === 'png' || c.format === 'jpg' ? 'decodeImage' : 'readVolume'}(): ${c.id} → ${c.code}`, opts(c), async () => {
+    test(`${c.format === 'png' || c.format === 'jpg' ? 'decodeImage' : 'readVolume'}(): ${c.id} → ${c.code}`, async () => {
       if (c.format === 'png' || c.format === 'jpg') {
         await expectCase(() => decodeImage(c.bytes, c.name), c, 'decodeImage');
         await expectCase(readVolume({ name: c.name, bytes: c.bytes }), volumeExpectation(c), 'readVolume');
@@ -108,7 +99,7 @@ describe('library, this thread', () => {
     });
   }
   for (const c of models) {
-    test(`Segmenter.create(): ${c.id} → ${c.code}`, opts(c), async () => {
+    test(`Segmenter.create(): ${c.id} → ${c.code}`, async () => {
       const before = tensorCount();
       const shards = c.shards.filter((s): s is Uint8Array => s !== null);
       await expectCase(Segmenter.create({ model: { manifest: (c.manifestText ?? c.manifest) as never, shards }, backend: 'wasm' }), c, 'Segmenter.create');
@@ -133,13 +124,13 @@ describe('worker_thread (worker/worker-node.ts)', () => {
   }
 
   for (const c of slices) {
-    test(`segment(): ${c.id} → ${c.code}`, opts(c), async () => {
+    test(`segment(): ${c.id} → ${c.code}`, async () => {
       await expectCase(remote.segment(c.input as RawSlice, c.options), c, 'worker segment');
       await stillWorks();
     });
   }
   for (const c of files) {
-    test(`readVolume(): ${c.id} → ${volumeExpectation(c).code}`, opts(c), async () => {
+    test(`readVolume(): ${c.id} → ${volumeExpectation(c).code}`, async () => {
       await expectCase(remote.readVolume({ name: c.name, bytes: c.bytes }), volumeExpectation(c), 'worker readVolume');
       await stillWorks();
     });
@@ -158,7 +149,7 @@ describe('worker_thread (worker/worker-node.ts)', () => {
     after(() => connection?.die('test over'));
 
     for (const c of models) {
-      test(`init(): ${c.id} → ${c.code}`, opts(c), async () => {
+      test(`init(): ${c.id} → ${c.code}`, async () => {
         const shards = c.shards.filter((s): s is Uint8Array => s !== null);
         const m = { manifest: (c.manifestText ?? c.manifest) as never, shards };
         await expectCase(connection.call(() => api.init({ model: m, backend: 'wasm' }), 'INVALID_OPTIONS'), c, 'worker init');
@@ -204,7 +195,7 @@ describe('CLI: tvunet segment <bad file> / --model <bad model> (child processes)
   }
 
   for (const c of files.filter((f) => !COVERED_BY_CLI_TEST.has(f.id))) {
-    test(`segment ${c.name} (${c.id}) → exit ≠ 0, "tvunet: … [${c.code}]"`, opts(c), async () => {
+    test(`segment ${c.name} (${c.id}) → exit ≠ 0, "tvunet: … [${c.code}]"`, async () => {
       const dir = join(work, c.id);
       await mkdir(dir, { recursive: true });
       await writeFile(join(dir, c.name), c.bytes);
@@ -216,7 +207,7 @@ describe('CLI: tvunet segment <bad file> / --model <bad model> (child processes)
     });
   }
   for (const c of models as ModelCase[]) {
-    test(`segment --model <${c.id}> → exit ≠ 0, "tvunet: … [${c.code}]"`, opts(c), async () => {
+    test(`segment --model <${c.id}> → exit ≠ 0, "tvunet: … [${c.code}]"`, async () => {
       const dir = join(work, c.id);
       await writeModel(dir, c.manifest, c.shards, c.manifestText);
       const r = await runCli(['segment', GOOD_JPG, '--out', join(work, 'out'), '--model', dir, '--backend', 'wasm'], { timeoutMs: 60_000 });
