@@ -139,6 +139,7 @@ export default [
   {
     input: {
       tvunet: 'src/index.ts',
+      'tvunet-volume': 'src/volume/index.ts',
       'tvunet-worker-client': 'worker/index.ts',
       'tvunet-worker-inline': 'worker/inline.ts',
       'tvunet-worker-node': 'worker/worker-node.ts',
@@ -150,8 +151,9 @@ export default [
         // The Node worker entry uses the library entry itself rather than a copy of it.
         name: 'tvunet-node-worker-uses-entry',
         resolveId(source, importer) {
-          if (source === '../src/index.js' && importer?.replace(/\\/g, '/').endsWith('/worker/service.ts')) {
-            return { id: './tvunet.mjs', external: 'relative' };
+          if (importer?.replace(/\\/g, '/').endsWith('/worker/service.ts')) {
+            if (source === '../src/index.js') return { id: './tvunet.mjs', external: 'relative' };
+            if (source === '../src/volume/index.js') return { id: './tvunet-volume.mjs', external: 'relative' };
           }
           return null;
         },
@@ -171,9 +173,9 @@ export default [
       plugins: [sizes()],
     },
   },
-  // 3. <script> build; import.meta.url is the script's own URL, captured while it runs.
+  // 3. <script> build (library and volumes); import.meta.url is the script's own URL, captured while it runs.
   {
-    input: 'src/index.ts',
+    input: 'src/umd.ts',
     onwarn,
     plugins: [...browserPlugins(), importMetaUrl('__tvunetScriptUrl'), copyWasm()],
     output: {

@@ -14,9 +14,6 @@ export * from './model/index.js';
 export * from './io/index.js';
 export * from './postprocess/index.js';
 export * from './metrics/index.js';
-export * from './volume/index.js';
-export { encodeNifti, niftiAffine, readNifti, writeNifti, NIFTI_INTENT_LABEL, type EncodeNiftiOptions, type NiftiDatatype, type NiftiPixelArray, type ReadNiftiOptions } from './io/nifti.js';
-export { readDicomSeries, type DicomFileInput, type ReadDicomOptions } from './io/dicom.js';
 
 /** Live tfjs tensors in this thread (for leak checks: it must not grow across `segment()` calls). */
 export function tensorCount(): number {

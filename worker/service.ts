@@ -3,7 +3,8 @@
  * (`worker.ts` for browsers, `worker-node.ts` for Node worker_threads).
  */
 import { releaseProxy, transfer, type Remote } from 'comlink';
-import { Segmenter, TvunetError, readVolume } from '../src/index.js';
+import { Segmenter, TvunetError } from '../src/index.js';
+import { readVolume } from '../src/volume/index.js';
 import type { ProgressCallback, WorkerApi, WorkerInitResult } from './protocol.js';
 import { resultTransferables } from './transfer.js';
 import { wireErrors } from './wire-error.js';

@@ -1,4 +1,8 @@
-/** CT volumes: types, orientation, whole-volume segmentation, burden and NIfTI outputs. */
+/**
+ * `tvunet/volume`: CT volumes (NIfTI, DICOM series), whole-volume segmentation, 3D clean-up,
+ * lesion burden and NIfTI outputs. A separate entry so that slice-only users do not download the
+ * readers.
+ */
 export {
   DEFAULT_MAX_VOXELS, affineToLps, checkVolume, createVolume, diagonalAffine, spacingFromAffine, voxelVolumeMl,
   type Affine, type DicomSeriesInfo, type NiftiHeaderInfo, type Volume, type VolumeGeometry, type VolumeSource,
@@ -18,3 +22,5 @@ export {
 } from './burden.js';
 export { writeLabelNifti, writeProbabilityNifti, type WriteVolumeOptions } from './writers.js';
 export { looksLikeNifti, readVolume, type ReadVolumeOptions, type VolumeFile } from './read.js';
+export { encodeNifti, niftiAffine, readNifti, writeNifti, NIFTI_INTENT_LABEL, type EncodeNiftiOptions, type NiftiDatatype, type NiftiPixelArray, type ReadNiftiOptions } from '../io/nifti.js';
+export { readDicomSeries, type DicomFileInput, type ReadDicomOptions } from '../io/dicom.js';

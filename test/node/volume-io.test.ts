@@ -11,7 +11,7 @@ import * as nifti from 'nifti-reader-js';
 import {
   createVolume, encodeNifti, extractSlice, niftiAffine, orientationCodes, readDicomSeries, readNifti, readVolume,
   sliceLayout, writeNifti, type Affine, type NiftiDatatype, type NiftiPixelArray, type Volume,
-} from '../../src/index.js';
+} from '../../src/volume/index.js';
 import { displayToHu, dicomSlice, loadCtStack, rejectsWithCode, shuffled, type CtStack } from './volume-fixtures.js';
 
 const f32 = Math.fround;

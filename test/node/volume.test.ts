@@ -15,10 +15,12 @@ import { Worker } from 'node:worker_threads';
 import * as nifti from 'nifti-reader-js';
 import { PNG } from 'pngjs';
 import {
-  Segmenter, computeBurden, createVolume, ctSeverityGrade, encodeNifti, extractSlice, readNifti, saveModelToPath,
-  segmentVolume, sliceLayout, writeLabelNifti, writeProbabilityNifti,
-  type EncodedModel, type ModelManifest, type RawSlice, type SegmentationResult, type SliceSegmenter, type UNetConfig, type Volume,
+  Segmenter, saveModelToPath, type EncodedModel, type ModelManifest, type RawSlice, type SegmentationResult, type UNetConfig,
 } from '../../src/index.js';
+import {
+  computeBurden, createVolume, ctSeverityGrade, encodeNifti, extractSlice, readNifti, segmentVolume, sliceLayout,
+  writeLabelNifti, writeProbabilityNifti, type SliceSegmenter, type Volume,
+} from '../../src/volume/index.js';
 import { createWorkerPool, type WorkerPool } from '../../worker/index.js';
 import { CLASSES4, displayToHu, dicomSlice, loadCtStack, randomModel, rejectsWithCode, shuffled, type CtStack } from './volume-fixtures.js';
 
