@@ -1,15 +1,14 @@
 /**
  * tvunet + NiiVue without a bundler. `tvunet` and `niivue` are the globals of their <script>
- * bundles; the worker pool comes from tvunet's ES module worker client, because the <script>
- * bundle holds the library and the volume functions but not the worker client.
+ * bundles; tvunet's bundle holds the library, the volume functions and the worker pool (whose
+ * worker file, tvunet.worker.js, sits beside the bundle).
  *
  * Query parameters: ?model=URL of a model.json (default: the model shipped beside the bundle,
  * models/default/uint8), ?backend=auto|wasm|webgpu|cpu (default auto), ?workers=N (default: one
  * per core, at most 8).
  */
-import { createWorkerPool } from '../../dist/tvunet-worker-client.mjs';
-
 const tv = window.tvunet;
+const { createWorkerPool } = tv;
 const { Niivue } = window.niivue;
 
 const params = new URLSearchParams(location.search);
