@@ -5,7 +5,7 @@
  * from test/fixtures (said on the console), and the counts of the full data are not checked.
  */
 import assert from 'node:assert/strict';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
@@ -21,7 +21,10 @@ import { Rng } from '../src/data/rng.js';
 import { SliceCache, type LoadedSlice } from '../src/data/slices.js';
 import { splitByGroup, type Split } from '../src/data/split.js';
 import { encodePng, grayToRgba, multiClassIndices, readImageFile, type DecodedImage } from '../src/io/image-files.js';
-import { dataLayouts, FIX, tempDir } from './helpers.js';
+import { writeNifti } from '../../src/io/nifti.js';
+import { diagonalAffine } from '../../src/volume/volume.js';
+import { insertSlice, sliceLayout } from '../../src/volume/orientation.js';
+import { dataLayouts, FIX, hasSharedData, runCli, SHARED_MA2020, tempDir } from './helpers.js';
 
 let layout: Awaited<ReturnType<typeof dataLayouts>>;
 let doctor: SampleRef[] = [];
@@ -434,5 +437,138 @@ describe('slice cache and batches', () => {
       disposeBatch(batch);
     }
     assert.equal(tf.memory().numTensors, 0);
+  });
+});
+
+describe('nifti: image/mask volume pairs (MedSeg layout) sliced along z', () => {
+  const W = 256;
+  let dir = '';
+  let imagePath = '', maskPath = '';
+  let depth = 0;
+  /** Per slice: the source CT grey levels and the expected infection / ground-glass / consolidation planes (0/255). */
+  const expected: { ct: Uint8Array; infection: Uint8Array; gg: Uint8Array; cons: Uint8Array; effusion: number }[] = [];
+
+  before(async () => {
+    await initNodeBackend('wasm');
+    // 8 consecutive ma2020 slices of coronacases_002 (0200…0207), else the 3 fixture slices.
+    const real = hasSharedData();
+    const root = real ? SHARED_MA2020 : join(FIX.maCt, '..');
+    const names = real ? Array.from({ length: 8 }, (_, k) => `${String(200 + k).padStart(4, '0')}.png`) : FIX.maIds.map((id) => `${id}.png`);
+    depth = names.length;
+    const dims: [number, number, number] = [W, W, depth];
+    const affine = diagonalAffine([0.7, 0.7, 2.5]);
+    const layout = sliceLayout({ dims, affine });
+    const hu = new Int16Array(W * W * depth);
+    const labels = new Uint8Array(W * W * depth);
+    for (const [k, name] of names.entries()) {
+      const ct = (await readImageFile(join(root, 'ct', name))).gray;
+      const covid = (await readImageFile(join(root, 'covid', name))).gray;
+      // Stored in HU (display → HU through the default window), so the reader's HU path and windowing run.
+      insertSlice(hu as unknown as Float32Array, layout, k, Array.from(ct, (v) => Math.round((v * 1500) / 255 - 1250)));
+      // Infection split into ground-glass (left half of the slice) and consolidation (right half);
+      // an effusion block (3) on background pixels at the bottom, which must not count as infection.
+      const lab = new Uint8Array(W * W), infection = new Uint8Array(W * W), gg = new Uint8Array(W * W), cons = new Uint8Array(W * W);
+      let effusion = 0;
+      for (let i = 0; i < W * W; i++) {
+        const col = i % W, row = Math.floor(i / W);
+        if (covid[i]! > 127) {
+          lab[i] = col < W / 2 ? 1 : 2;
+          infection[i] = 255;
+          (col < W / 2 ? gg : cons)[i] = 255;
+        } else if (row >= 200 && row < 230 && col >= 100 && col < 150) {
+          lab[i] = 3;
+          effusion++;
+        }
+      }
+      insertSlice(labels, layout, k, lab);
+      expected.push({ ct, infection, gg, cons, effusion });
+    }
+    dir = await tempDir('nifti');
+    imagePath = join(dir, 'tr_im.nii.gz');
+    maskPath = join(dir, 'tr_mask.nii.gz');
+    const geometry = { dims, affine, spacingMm: [0.7, 0.7, 2.5] as [number, number, number], source: { format: 'array' as const } };
+    await writeFile(imagePath, await writeNifti(hu, dims, { geometry, gzip: true }));
+    await writeFile(maskPath, await writeNifti(labels, dims, { geometry, gzip: true }));
+    assert.ok(expected.some((e) => e.infection.some((v) => v)), 'some slice has infection');
+  });
+
+  it('parseDataSpec: nifti needs masks=, accepts group= and weight=', () => {
+    assert.deepEqual(parseDataSpec('nifti:/d/tr_im.nii.gz,masks=/d/tr_mask.nii.gz,weight=0.5,group=slice'),
+      { kind: 'nifti', path: '/d/tr_im.nii.gz', masks: '/d/tr_mask.nii.gz', weight: 0.5, pseudoWeight: 0, group: 'slice' });
+    assert.throws(() => parseDataSpec('nifti:/d/tr_im.nii.gz'), errCode('INVALID_OPTIONS', 'masks='));
+    assert.throws(() => parseDataSpec('nifti:/d/tr_im.png,masks=/d/m.nii'), errCode('INVALID_OPTIONS', '.nii'));
+    assert.throws(() => parseDataSpec('nifti:/d/a.nii,masks=/d/m.nii,group='), errCode('INVALID_OPTIONS', 'group='));
+    assert.throws(() => parseDataSpec('pairs:/a,masks=/b,group=x'), errCode('INVALID_OPTIONS', 'group=x'));
+  });
+
+  it('discovery: one sample per slice, ids, labels, volume / slice / named groups', async () => {
+    const { samples, sourceWeights } = await loadDataSpec(parseDataSpec(`nifti:${imagePath},masks=${maskPath},weight=0.3`));
+    assert.equal(samples.length, depth);
+    assert.deepEqual(samples.map((s) => s.id), Array.from({ length: depth }, (_, z) => `nifti-tr_im-${z}`));
+    assert.deepEqual(samples.map((s) => s.slice), Array.from({ length: depth }, (_, z) => ({ index: z })));
+    assert.deepEqual(new Set(samples.map((s) => s.group)), new Set(['nifti-tr_im']), 'a volume is one patient by default');
+    assert.deepEqual(sourceWeights, { [`nifti:${imagePath}`]: 0.3 });
+    for (const s of samples) {
+      assert.equal(s.image, imagePath);
+      assert.deepEqual(s.labels.infection, { path: maskPath, encoding: { kind: 'nonzero-except', except: [3] } });
+      assert.deepEqual(s.labels['ground-glass'], { path: maskPath, encoding: { kind: 'index', value: 1 } });
+      assert.deepEqual(s.labels.consolidation, { path: maskPath, encoding: { kind: 'index', value: 2 } });
+      assert.equal(s.labels.lungs, undefined);
+    }
+    const perSlice = (await loadDataSpec(parseDataSpec(`nifti:${imagePath},masks=${maskPath},group=slice`))).samples;
+    assert.deepEqual(perSlice.map((s) => s.group), perSlice.map((s) => s.id));
+    const named = (await loadDataSpec(parseDataSpec(`nifti:${imagePath},masks=${maskPath},group=patient-7`))).samples;
+    assert.ok(named.every((s) => s.group === 'patient-7'));
+    // The split keeps a one-group volume on one side; per-slice groups spread.
+    const one = splitByGroup(samples, { validation: 0.3, test: 0 }, 1);
+    assert.ok([one.train, one.validation].some((side) => side.length === depth));
+    const spread = splitByGroup(perSlice, { validation: 0.3, test: 0 }, 1);
+    assert.ok(spread.validation.length > 0 && spread.train.length > 0);
+  });
+
+  it('SliceCache: at the native 256 the slices and labels equal the sources; effusion is not infection', async () => {
+    const { samples } = await loadDataSpec(parseDataSpec(`nifti:${imagePath},masks=${maskPath}`));
+    const cache = new SliceCache(W, CLASS_NAMES);
+    for (const [z, s] of samples.entries()) {
+      const d = await cache.load(s);
+      const e = expected[z]!;
+      assert.deepEqual(d.image, e.ct, `slice ${z}: HU → default window → the source grey levels`);
+      assert.deepEqual(d.targets[0], e.infection, `slice ${z} infection`);
+      assert.deepEqual(d.targets[1], e.gg, `slice ${z} ground-glass`);
+      assert.deepEqual(d.targets[2], e.cons, `slice ${z} consolidation`);
+      assert.equal(d.targets[3], null, 'no lung labels');
+      assert.ok(e.effusion > 0);
+      assert.strictEqual(await cache.load(s), d, 'cache hit');
+    }
+    const small = await new SliceCache(64, ['infection', 'consolidation']).load(samples[0]!);
+    assert.equal(small.image.length, 64 * 64);
+    assert.ok(small.targets.every((t) => t!.length === 64 * 64 && t!.every((v) => v === 0 || v === 255)));
+  });
+
+  it('a mask volume whose dims differ from the image is refused, naming both files', async () => {
+    const badMask = join(dir, 'short_mask.nii');
+    await writeFile(badMask, await writeNifti(new Uint8Array(W * W * (depth - 1)), [W, W, depth - 1]));
+    await assert.rejects(loadDataSpec(parseDataSpec(`nifti:${imagePath},masks=${badMask}`)), errCode('INVALID_INPUT', 'short_mask.nii'));
+    const s: SampleRef = {
+      id: 'bad', group: 'bad', source: 'bad', image: imagePath, slice: { index: 0 },
+      labels: { infection: { path: badMask, encoding: { kind: 'nonzero-except', except: [3] } } },
+    };
+    await assert.rejects(new SliceCache(32, ['infection']).load(s), (e: Error & { code?: string }) =>
+      e.code === 'INVALID_INPUT' && e.message.includes('short_mask.nii') && e.message.includes('tr_im.nii.gz'));
+  });
+
+  it('tvunet train --data nifti:… runs 2 real steps and exports', async () => {
+    const out = join(dir, 'run');
+    const r = await runCli([
+      'train', '--data', `nifti:${imagePath},masks=${maskPath},group=slice`, '--out', out,
+      '--size', '32', '--depth', '2', '--base', '4', '--classes', 'infection,ground-glass,consolidation',
+      '--batch-size', '2', '--epochs', '1', '--steps-per-epoch', '2', '--no-augment', '--backend', 'wasm', '--val-fraction', '0.3',
+    ], { timeoutMs: 240_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`data: ${depth} slices`));
+    assert.match(r.stdout, /trained 2 steps/);
+    const split = JSON.parse(await readFile(join(out, 'split.json'), 'utf8')) as { validation: { ids: string[] } };
+    assert.ok(split.validation.ids.every((id) => id.startsWith('nifti-tr_im-')));
+    assert.ok((await stat(join(out, 'model/float32'))).isDirectory() || (await stat(join(out, 'model'))).isDirectory());
   });
 });

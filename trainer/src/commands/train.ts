@@ -28,6 +28,17 @@ Data specs:
   semiseg:DIR[,weight=W][,pseudo=W]   COVID-SemiSeg (doctor labels, multi-class masks; pseudo labels when pseudo>0)
   ma2020:DIR[,weight=W]               Ma et al. 256² slices (infection and lung masks, patients from slices.csv)
   pairs:IMAGES,masks=MASKS[,weight=W] images and binary masks paired by base name
+  nifti:IMAGE.nii[.gz],masks=MASK.nii[.gz][,weight=W][,group=slice|NAME]
+                                      CT volume + label volume of the same dims (MedSeg: tr_im.nii.gz +
+                                      tr_mask.nii.gz), cut into axial slices; HU windowed to [-1250, 250].
+                                      Mask values: 1 ground-glass, 2 consolidation, 3 pleural effusion
+                                      (NOT infection); infection = any non-zero value except 3.
+                                      Groups: by default the volume is one patient (nifti-<stem>);
+                                      group=NAME names that patient; group=slice makes every slice its own
+                                      group, for stacks of slices from many patients (MedSeg's tr_im is
+                                      100 slices of ~40 patients). With group=slice, neighbouring slices
+                                      of one patient can land in training and validation: validation
+                                      scores are then optimistic (patient leakage).
 
 Options:
   --size N            input side (default 256)         --depth N        pooling levels (4)

@@ -7,13 +7,20 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { TvunetError } from '../../../src/errors.js';
 import { IMAGE_EXTENSIONS } from '../io/image-files.js';
+import { niftiSamples, type NiftiGrouping } from './nifti-pairs.js';
 
 /** Output channels of the shipped model, in order. */
 export const CLASS_NAMES = ['infection', 'ground-glass', 'consolidation', 'lungs'] as const;
 export type ClassName = (typeof CLASS_NAMES)[number];
 
-/** How a label file encodes one class: binary (non-zero), soft (0…255 → 0…1), or a palette index. */
-export type LabelEncoding = { kind: 'binary' } | { kind: 'soft' } | { kind: 'index'; value: number };
+/**
+ * How a label file encodes one class: binary (non-zero), soft (0…255 → 0…1), a palette / label
+ * index, or any non-zero label except some (NIfTI label maps: infection = every label but 3,
+ * pleural effusion, in MedSeg masks).
+ */
+export type LabelEncoding =
+  | { kind: 'binary' } | { kind: 'soft' } | { kind: 'index'; value: number }
+  | { kind: 'nonzero-except'; except: number[] };
 
 export interface LabelRef {
   path: string;
@@ -26,15 +33,20 @@ export interface SampleRef {
   group: string;
   /** Name of the data source; sampling weights are per source. */
   source: string;
+  /** Image file; when `slice` is set, the NIfTI volume the slice is cut from. */
   image: string;
+  /** Set when `image` (and the label paths) are volumes: which axial slice (sliceLayout index). */
+  slice?: { index: number };
   labels: Partial<Record<ClassName, LabelRef>>;
 }
 
 export interface DataSpec {
-  kind: 'semiseg' | 'ma2020' | 'pairs';
+  kind: 'semiseg' | 'ma2020' | 'pairs' | 'nifti';
   path: string;
-  /** `pairs` only: folder of masks paired by base name with the images in `path`. */
+  /** `pairs`: folder of masks paired by base name with the images in `path`; `nifti`: the mask volume. */
   masks?: string;
+  /** `nifti` only: 'slice' (one group per slice) or a group name for the whole volume; default: the volume is one group. */
+  group?: string;
   /** Share of training batches drawn from this spec's sources (relative). */
   weight: number;
   /** `semiseg` only: share of batches from the machine-made pseudo labels (0 leaves them out). */
@@ -158,21 +170,31 @@ export async function pairedSamples(imagesDir: string, masksDir: string, cls: Cl
 
 /** `kind:path[,key=value…]`, e.g. `semiseg:../shared/data/covid-semiseg,pseudo=0.3`. */
 export function parseDataSpec(text: string): DataSpec {
-  const m = /^(semiseg|ma2020|pairs):([^,]+)(?:,(.*))?$/.exec(text);
-  if (!m) throw new TvunetError('INVALID_OPTIONS', `--data "${text}": expected semiseg:DIR, ma2020:DIR or pairs:IMAGES,masks=MASKS (optionally ,weight=W ,pseudo=W)`);
+  const m = /^(semiseg|ma2020|pairs|nifti):([^,]+)(?:,(.*))?$/.exec(text);
+  if (!m) throw new TvunetError('INVALID_OPTIONS', `--data "${text}": expected semiseg:DIR, ma2020:DIR, pairs:IMAGES,masks=MASKS or nifti:IMAGE.nii[.gz],masks=MASK.nii[.gz] (optionally ,weight=W ,pseudo=W ,group=NAME)`);
   const spec: DataSpec = { kind: m[1] as DataSpec['kind'], path: m[2]!, weight: 1, pseudoWeight: 0 };
   for (const kv of (m[3] ?? '').split(',').filter(Boolean)) {
     const eq = kv.indexOf('=');
     const [k, v] = eq < 0 ? [kv, undefined] : [kv.slice(0, eq), kv.slice(eq + 1)]; // "weight=1=2" is not weight 1
     const num = v === undefined || v.trim() === '' ? NaN : Number(v); // "weight=" is not 0
     if (k === 'masks' && v) spec.masks = v;
+    else if (k === 'group' && v && spec.kind === 'nifti') spec.group = v;
     else if ((k === 'weight' || k === 'pseudo') && Number.isFinite(num) && num >= 0) {
       if (k === 'weight') spec.weight = num;
       else spec.pseudoWeight = num;
     } else throw new TvunetError('INVALID_OPTIONS', `--data "${text}": bad option "${kv}"`);
   }
   if (spec.kind === 'pairs' && !spec.masks) throw new TvunetError('INVALID_OPTIONS', `--data "${text}": pairs needs masks=DIR`);
+  if (spec.kind === 'nifti' && !spec.masks) throw new TvunetError('INVALID_OPTIONS', `--data "${text}": expected nifti:IMAGE.nii[.gz],masks=MASK.nii[.gz] (masks= is missing)`);
+  if (spec.kind === 'nifti' && !/\.nii(\.gz)?$/i.test(spec.path)) throw new TvunetError('INVALID_OPTIONS', `--data "${text}": nifti needs a .nii or .nii.gz image volume`);
   return spec;
+}
+
+/** `group=` of a nifti spec: absent or 'volume' → the volume is one patient; 'slice' → each slice alone; else a group name. */
+function niftiGrouping(group: string | undefined): NiftiGrouping {
+  if (group === undefined || group === 'volume') return { by: 'volume' };
+  if (group === 'slice') return { by: 'slice' };
+  return { by: 'name', name: group };
 }
 
 /** Samples of one spec, and the sampling weight of each source it yields. */
@@ -182,6 +204,6 @@ export async function loadDataSpec(spec: DataSpec): Promise<{ samples: SampleRef
     return { samples, sourceWeights: { 'semiseg-doctor': spec.weight, ...(spec.pseudoWeight > 0 ? { 'semiseg-pseudo': spec.pseudoWeight } : {}) } };
   }
   if (spec.kind === 'ma2020') return { samples: await ma2020Samples(spec.path), sourceWeights: { ma2020: spec.weight } };
-  const samples = await pairedSamples(spec.path, spec.masks!);
+  const samples = spec.kind === 'nifti' ? await niftiSamples(spec.path, spec.masks!, niftiGrouping(spec.group)) : await pairedSamples(spec.path, spec.masks!);
   return { samples, sourceWeights: { [samples[0]!.source]: spec.weight } };
 }
