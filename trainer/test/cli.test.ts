@@ -128,7 +128,7 @@ describe('tvunet errors: non-zero exit, one line "tvunet: …" naming the proble
     ['missing model', () => ['segment', img(), '--out', out(), '--model', join(work, 'no-model')], /--model .*no-model: not found/],
     ['class the model lacks', () => ['eval', '--images', FIX.semisegImgs, '--masks', FIX.semisegGT, '--out', out(), '--model', modelDir, '--class', 'effusion', '--backend', 'wasm'], /--class effusion: the model has infection, ground-glass, consolidation, lungs/],
     ['binary masks for a palette class', () => ['eval', '--images', FIX.semisegImgs, '--masks', FIX.semisegGT, '--out', out(), '--model', modelDir, '--class', 'consolidation', '--backend', 'wasm'], /needs palette-indexed multi-class masks/],
-    ['bad --data spec', () => ['train', '--data', 'dicom:/x', '--out', out()], /--data "nifti:\/x": expected/],
+    ['bad --data spec', () => ['train', '--data', 'dicom:/x', '--out', out()], /--data "dicom:\/x": expected/],
     ['bad architecture', () => ['train', '--data', `pairs:${FIX.semisegImgs},masks=${FIX.semisegGT}`, '--out', out(), '--size', '40', '--depth', '4'], /inputSize 40 is not a multiple of 2\^depth = 16/],
     ['unknown class for train', () => ['train', '--data', `pairs:${FIX.semisegImgs},masks=${FIX.semisegGT}`, '--out', out(), '--classes', 'infection,tumour'], /--classes: unknown class "tumour"/],
   ];
