@@ -126,7 +126,6 @@ export async function trainCommand(argv: string[]): Promise<void> {
     maxSteps: numberOption('max-steps', values['max-steps'], Infinity, pos),
     onProgress: (p) => progress.update(p.step, { label: `epoch ${p.epoch}/${epochs}`, info: `loss ${p.loss.toFixed(4)} · ${p.secondsPerStep.toFixed(2)} s/step` }),
   };
-  const started = Date.now();
   const result = await train(split, trainOptions);
   progress.stop();
   const last = result.logs[result.logs.length - 1];
@@ -143,7 +142,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
       training: {
         loss: trainOptions.loss, tvLambda: trainOptions.tvLambda, optimizer: trainOptions.optimizer, lr: trainOptions.lr, batchSize: trainOptions.batchSize,
         epochs: result.logs.length, bestEpoch: result.bestEpoch, steps: result.steps, stepsPerEpoch, seed, augment: trainOptions.augment,
-        backend: backend.backend, secondsPerStep: result.secondsPerStep, wallSeconds: (Date.now() - started) / 1000, date: new Date().toISOString(),
+        backend: backend.backend, date: new Date().toISOString(),
+        // Over all epochs, resumed runs included (epoch time covers its steps and its validation).
+        trainingSeconds: result.logs.reduce((a, l) => a + l.seconds, 0),
+        secondsPerStepThisProcess: Number.isFinite(result.secondsPerStep) ? result.secondsPerStep : null,
         initFrom: values.init ?? null,
       },
     },
