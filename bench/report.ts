@@ -141,10 +141,10 @@ export function renderMarkdown(r: BenchResults): string {
       const v = r.volume;
       const scaled = v.slices !== 300;
       out.push(table(['step', 'time', 'notes'], [
-        ['NIfTI decode', '–', 'not available yet (no NIfTI reader in tvunet); the volume is synthetic Int16 HU already in memory'],
+        ['NIfTI decode (readNifti)', `${f0(v.decodeMs)} ms`, `synthetic Int16 HU phantom written as .nii.gz (${f1(v.niftiBytes / 2 ** 20)} MB)`],
         [`start ${v.workers} worker_threads + load model`, `${f0(v.poolStartMs)} ms`, ''],
-        [`segment ${v.slices} slices (resize 512²→${r.model.config && (r.model.config as { inputSize: number }).inputSize}² and back, 4 classes)`, `${f1(v.segmentMs / 1000)} s`, `${f1(v.perSliceMs)} ms per slice over the pool`],
-        ['3D post-processing of the stacked infection mask', `${f0(v.postprocessMs)} ms`, 'removeSmallComponents (26-conn, < 20 voxels), fillHoles (3D), connectedComponents3D (26-conn)'],
+        [`segmentVolume: ${v.slices} slices (window, resize 512²→${r.model.config && (r.model.config as { inputSize: number }).inputSize}² and back, 4 classes)`, `${f1(v.segmentMs / 1000)} s`, `${f1(v.perSliceMs)} ms per slice over the pool`],
+        ['3D post-processing and burden (segmentVolume)', `${f0(v.postprocessMs)} ms`, `lesions ≥ 0.01 mL (26-conn), 3D hole filling, restriction to the predicted lungs, burden: ${v.lesions} lesions, ${f1(v.infectedMl)} mL`],
         [`**total, ${v.slices} slices**`, `**${f1(v.totalMs / 1000)} s**`, scaled ? `scaled to 300 slices: ${f1(v.totalMsAt300 / 1000)} s` : ''],
         ['peak memory', `${f0(v.maxRssMb)} MB`, `resourceUsage().maxRSS of the process; sampled process.memoryUsage().rss peak ${f0(v.peakRssSampledMb)} MB (includes the ${f0((v.slices * 512 * 512 * 2) / 2 ** 20)} MB Int16 volume)`],
       ]), '');

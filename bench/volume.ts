@@ -1,5 +1,5 @@
 /**
- * Volume-sized work: the 300-slice 512² pipeline end to end (in a child process, see
+ * Volume-sized work: the 300-slice 512² pipeline end to end with the volume API (in a child process, see
  * volume-child.ts) and the 3D post-processing alone on a 512×512×300 mask.
  */
 import { connectedComponents3D, fillHoles, removeSmallComponents } from '../src/postprocess/index.js';
@@ -11,6 +11,8 @@ export interface VolumeResult {
   slices: number;
   side: number;
   workers: number;
+  niftiBytes: number;
+  decodeMs: number;
   poolStartMs: number;
   segmentMs: number;
   postprocessMs: number;
@@ -20,7 +22,8 @@ export interface VolumeResult {
   totalMsAt300: number;
   peakRssSampledMb: number;
   maxRssMb: number;
-  components: number;
+  lesions: number;
+  infectedMl: number;
 }
 
 export interface PostprocessResult {
@@ -32,7 +35,7 @@ export interface PostprocessResult {
 export async function benchVolume(model: BenchModel, o: BenchOptions, log: (s: string) => void): Promise<VolumeResult> {
   const slices = o.quick ? 24 : 300;
   const r = await runChild<Omit<VolumeResult, 'totalMsAt300'>>('bench/volume-child.ts', ['--model', model.dir, '--slices', String(slices), '--workers', String(o.cores)]);
-  const totalMsAt300 = r.poolStartMs + (r.segmentMs + r.postprocessMs) * (300 / r.slices);
+  const totalMsAt300 = r.poolStartMs + (r.decodeMs + r.segmentMs + r.postprocessMs) * (300 / r.slices);
   log(`volume ${r.slices}×${r.side}²: ${(r.totalMs / 1000).toFixed(1)} s (segment ${(r.segmentMs / 1000).toFixed(1)} s, post ${(r.postprocessMs / 1000).toFixed(1)} s), peak RSS ${r.maxRssMb.toFixed(0)} MB`);
   return { ...r, totalMsAt300 };
 }
