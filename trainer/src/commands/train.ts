@@ -46,6 +46,8 @@ Options:
   --classes LIST      comma list of ${CLASS_NAMES.join(',')} (default all)
   --loss K            ${LOSS_KINDS.join(' | ')} (default bce+tv)
   --tv-lambda X       weight of the total-variation term (0.1)
+  --pos-weight X      cross-entropy weight of foreground pixels (Eq. 1 weight map; default 1 = off)
+  --border-weight X   extra cross-entropy weight on mask-boundary pixels (default 0 = off)
   --optimizer K       ${OPTIMIZERS.join(' | ')} (adam)     --lr X  learning rate (1e-3)
   --batch-size N (4)  --epochs N (40)  --steps-per-epoch N (200)  --max-steps N (no limit)
   --seed N (1)        --val-fraction X (0.2)  --test-fraction X (0)
@@ -54,11 +56,17 @@ Options:
   --resume            continue from DIR/checkpoint.json
   --backend K         ${NODE_BACKENDS.join(' | ')} (auto)`;
 
+/** No map when both weights are neutral, so the default loss is exactly the paper's Eq. 5. */
+function weightMapOption(positive: number, border: number): TrainOptions['weightMap'] {
+  return positive === 1 && border === 0 ? null : { positive, border };
+}
+
 export async function trainCommand(argv: string[]): Promise<void> {
   const { values } = parseCommandArgs(argv, {
     data: { type: 'string', multiple: true }, out: { type: 'string' },
     size: { type: 'string' }, depth: { type: 'string' }, base: { type: 'string' }, upsampling: { type: 'string' },
     classes: { type: 'string' }, loss: { type: 'string' }, 'tv-lambda': { type: 'string' },
+    'pos-weight': { type: 'string' }, 'border-weight': { type: 'string' },
     optimizer: { type: 'string' }, lr: { type: 'string' }, 'batch-size': { type: 'string' }, epochs: { type: 'string' },
     'steps-per-epoch': { type: 'string' }, 'max-steps': { type: 'string' }, seed: { type: 'string' },
     'val-fraction': { type: 'string' }, 'test-fraction': { type: 'string' }, 'lr-patience': { type: 'string' }, 'early-stop': { type: 'string' },
@@ -115,6 +123,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     outDir: values.out, config, classes,
     loss: choiceOption('loss', values.loss, LOSS_KINDS, 'bce+tv'),
     tvLambda: numberOption('tv-lambda', values['tv-lambda'], 0.1, (n) => n >= 0),
+    weightMap: weightMapOption(numberOption('pos-weight', values['pos-weight'], 1, (n) => n > 0), numberOption('border-weight', values['border-weight'], 0, (n) => n >= 0)),
     optimizer: choiceOption('optimizer', values.optimizer, OPTIMIZERS, 'adam'),
     lr: numberOption('lr', values.lr, 1e-3, (n) => n > 0),
     batchSize: numberOption('batch-size', values['batch-size'], 4, pos),
@@ -140,7 +149,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     provenance: {
       data: specs, split: { seed, groups: { train: groups(split.train), validation: groups(split.validation), test: groups(split.test) }, counts: { train: split.train.length, validation: split.validation.length, test: split.test.length } },
       training: {
-        loss: trainOptions.loss, tvLambda: trainOptions.tvLambda, optimizer: trainOptions.optimizer, lr: trainOptions.lr, batchSize: trainOptions.batchSize,
+        loss: trainOptions.loss, tvLambda: trainOptions.tvLambda, weightMap: trainOptions.weightMap ?? null, optimizer: trainOptions.optimizer, lr: trainOptions.lr, batchSize: trainOptions.batchSize,
         epochs: result.logs.length, bestEpoch: result.bestEpoch, steps: result.steps, stepsPerEpoch, seed, augment: trainOptions.augment,
         backend: backend.backend, date: new Date().toISOString(),
         // Over all epochs, resumed runs included (epoch time covers its steps and its validation).

@@ -22,6 +22,27 @@ export interface LossTerms {
   tv: tf.Scalar;
 }
 
+/**
+ * Per-pixel weights for the cross-entropy (the paper's Eq. 1, after U-Net): 1 everywhere, plus
+ * `positive − 1` on foreground pixels (class balance) and `border` on pixels whose 3×3
+ * neighbourhood crosses the mask boundary (separates touching lesions, sharpens edges).
+ * Soft targets count as foreground above 0.5.
+ */
+export interface WeightMapOptions {
+  positive: number;
+  border: number;
+}
+
+export function pixelWeightMap(targets: tf.Tensor4D, o: WeightMapOptions): tf.Tensor4D {
+  return tf.tidy(() => {
+    const fg = tf.cast(tf.greater(targets, 0.5), 'float32') as tf.Tensor4D;
+    const dilated = tf.maxPool(fg, 3, 1, 'same');
+    const eroded = tf.neg(tf.maxPool(tf.neg(fg) as tf.Tensor4D, 3, 1, 'same'));
+    const edge = tf.sub(dilated, eroded);
+    return tf.add(tf.add(1, tf.mul(fg, o.positive - 1)), tf.mul(edge, o.border)) as tf.Tensor4D;
+  });
+}
+
 /** Mean over labelled (sample, channel) pairs of a per-(n,c) quantity [n,1,1,c]. */
 function labelledMean(perSampleChannel: tf.Tensor, labelMask: tf.Tensor): tf.Scalar {
   return tf.div(tf.sum(tf.mul(perSampleChannel, labelMask)), tf.maximum(tf.sum(labelMask), 1)) as tf.Scalar;

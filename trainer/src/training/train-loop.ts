@@ -17,7 +17,7 @@ import { Rng } from '../data/rng.js';
 import { SliceCache } from '../data/slices.js';
 import type { Split } from '../data/split.js';
 import { loadCheckpoint, saveCheckpoint, saveTensors, type NamedArray } from './checkpoint.js';
-import { lossTerms, type LossKind } from './loss.js';
+import { lossTerms, pixelWeightMap, type LossKind, type WeightMapOptions } from './loss.js';
 import { createOptimizer, setLearningRate, type OptimizerName } from './optimizers.js';
 
 export interface TrainOptions {
@@ -26,6 +26,8 @@ export interface TrainOptions {
   classes: readonly string[];
   loss: LossKind;
   tvLambda: number;
+  /** Per-pixel cross-entropy weights (Eq. 1); null for none. */
+  weightMap?: WeightMapOptions | null;
   optimizer: OptimizerName;
   lr: number;
   batchSize: number;
@@ -219,7 +221,8 @@ export async function train(split: Split, o: TrainOptions): Promise<TrainResult>
         let kept: { logits: tf.Tensor4D; terms: tf.Tensor[] } | null = null;
         const { value, grads } = tf.variableGrads(() => {
           const logits = unetLogits(vars, batch.x, o.config);
-          const terms = lossTerms(o.loss, o.tvLambda, { logits, targets: batch.y, labelMask: batch.labelMask });
+          const pixelWeights = o.weightMap ? pixelWeightMap(batch.y, o.weightMap) : undefined;
+          const terms = lossTerms(o.loss, o.tvLambda, { logits, targets: batch.y, labelMask: batch.labelMask, pixelWeights });
           kept = { logits: tf.keep(logits), terms: [tf.keep(terms.bce), tf.keep(terms.dice), tf.keep(terms.tv)] };
           return terms.total;
         });
