@@ -13,6 +13,7 @@ import { loadModelFromPath, saveModelToPath } from '../src/io/node-fs.js';
 import type { ModelManifest, NamedWeights } from '../src/io/manifest.js';
 import { DEFAULT_UNET_CONFIG, parameterSpecs, type UNetConfig } from '../src/model/config.js';
 import { REPO_ROOT } from './lib.js';
+import { Rng } from '../trainer/src/data/rng.js';
 
 export const SHIPPED_MODEL_DIR = join(REPO_ROOT, 'models/default/uint8');
 export const BENCH_CLASSES = ['infection', 'ground-glass', 'consolidation', 'lungs'];
@@ -30,16 +31,10 @@ export interface BenchModel {
   dispose(): Promise<void>;
 }
 
-/** mulberry32: a seeded uniform [0, 1) generator. */
+/** Seeded uniform [0, 1) numbers (the trainer's mulberry32). */
 export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** He-uniform kernels, small non-zero biases. */

@@ -11,17 +11,12 @@ import { selectBackend } from '../../src/backends/select.js';
 import { DEFAULT_UNET_CONFIG, parameterSpecs, unetProbabilities, type UNetConfig, type UNetWeights } from '../../src/model/index.js';
 import type { NamedWeights } from '../../src/io/manifest.js';
 import { unetToOnnx } from '../../trainer/src/onnx/unet-onnx.js';
+import { Rng } from '../../trainer/src/data/rng.js';
 
-/** mulberry32: a seeded uniform [0, 1) generator. */
+/** Seeded uniform [0, 1) numbers (the trainer's mulberry32). */
 function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 function randomWeights(config: UNetConfig, seed: number): NamedWeights {

@@ -14,6 +14,7 @@ import { PNG } from 'pngjs';
 import { TvunetError } from '../../src/errors.js';
 import { encodeModel, type EncodedModel } from '../../src/io/index.js';
 import { initUNetWeights, type UNetConfig } from '../../src/model/index.js';
+import { Rng } from '../../trainer/src/data/rng.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const SHARED = resolve(repo, '../shared/data/ma2020-ct-infection-256');
@@ -77,16 +78,10 @@ export async function randomModel(config: UNetConfig, classes: string[], seed: n
   return encodeModel(named, { name: `random-weights-${seed}`, architecture: config, classes: classes.map((name) => ({ name, threshold })) }, { dtype: 'float32' });
 }
 
-/** mulberry32: a seeded PRNG in [0, 1). */
+/** Seeded uniform [0, 1) numbers (the trainer's mulberry32). */
 export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 export function shuffled<T>(items: readonly T[], seed: number): T[] {
