@@ -5,10 +5,16 @@
  */
 import { TvunetError } from '../errors.js';
 
+/** Largest image resized (16384²): bigger outputs are refused before allocating. */
+const MAX_RESIZE_PIXELS = 2 ** 28;
+
 /** Sizes must be positive integers and `src` must hold width × height values (else INVALID_INPUT). */
 function checkSizes(src: ArrayLike<number>, width: number, height: number, outWidth: number, outHeight: number): void {
   for (const [what, v] of [['width', width], ['height', height], ['outWidth', outWidth], ['outHeight', outHeight]] as const) {
     if (!Number.isSafeInteger(v) || v < 1) throw new TvunetError('INVALID_INPUT', `resize: ${what} must be a positive integer, got ${String(v)}`);
+  }
+  if (outWidth * outHeight > MAX_RESIZE_PIXELS) {
+    throw new TvunetError('INVALID_INPUT', `resize: output ${outWidth}×${outHeight} exceeds the ${MAX_RESIZE_PIXELS} pixel limit`);
   }
   if (src == null || typeof src.length !== 'number' || src.length !== width * height) {
     throw new TvunetError('INVALID_INPUT', `resize: source has ${String(src?.length)} values, ${width}×${height} needs ${width * height}`);
