@@ -32,6 +32,7 @@ import {
   type NamedWeights,
   type WeightsDtype,
 } from '../../src/io/index.js';
+import { Rng } from '../../trainer/src/data/rng.js';
 
 const CONFIG: UNetConfig = { depth: 2, baseChannels: 4, inputSize: 32, inChannels: 1, outChannels: 2, upsampling: 'transpose' };
 const META: EncodeMeta = {
@@ -45,14 +46,8 @@ const META: EncodeMeta = {
 };
 
 function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** He-scaled random weights; biases small; one constant tensor; a few tiny (subnormal-half) values. */
