@@ -6,6 +6,7 @@
  * of ./morphology.ts do without them.
  */
 import { TvunetError } from '../errors.js';
+import { boxGrid, foregroundBox, pasteBox, cropToBox, type Box } from './box.js';
 import { checkMask, type Grid } from './dims.js';
 
 /** 2D pixel connectivity: 4 = pixels sharing an edge, 8 = also diagonal pixels. */
@@ -157,6 +158,24 @@ export function labelSizes(image: LabelImage): Float64Array {
   return sizes;
 }
 
+/** Labels of the foreground box of a mask (see ./box.ts). */
+export interface BoxLabels {
+  /** Labels of the box's voxels, row-major in the box; empty when the mask is. */
+  image: LabelImage;
+  /** null when the mask is empty. */
+  box: Box | null;
+  /** The box's grid. */
+  inner: Grid;
+}
+
+/** Labels `mask` inside the bounding box of its foreground, the only place components are. @internal */
+export function labelForeground(mask: Uint8Array, grid: Grid, reach: Reach): BoxLabels {
+  const box = foregroundBox([mask], grid);
+  if (!box) return { image: { labels: new Int32Array(0), count: 0 }, box, inner: { width: 0, height: 0, depth: 0, is3D: grid.is3D } };
+  const inner = boxGrid(box, grid);
+  return { image: labelGrid(cropToBox(mask, grid, box), inner, reach), box, inner };
+}
+
 /** A 2D connected component; coordinates are pixel indices (x = column, y = row). */
 export interface Component2D {
   /** Value of the component's pixels in `labels`. */
@@ -187,8 +206,8 @@ export interface ComponentLabeling<C> extends LabelImage {
   readonly components: C[];
 }
 
-/** Size, inclusive bounding box and coordinate sums of every label, from one pass. */
-function componentStats(image: LabelImage, grid: Grid) {
+/** Size, inclusive bounding box and coordinate sums of every label, from one pass; coordinates are offset by `origin`. */
+function componentStats(image: LabelImage, grid: Grid, origin: readonly [number, number, number]) {
   const n = image.count + 1;
   const size = new Float64Array(n);
   const perAxis = <T>(make: () => T) => [make(), make(), make()] as const;
@@ -197,9 +216,10 @@ function componentStats(image: LabelImage, grid: Grid) {
   const max = perAxis(() => new Int32Array(n).fill(-1));
   const { labels } = image;
   let i = 0;
-  for (let z = 0; z < grid.depth; z++) {
-    for (let y = 0; y < grid.height; y++) {
-      for (let x = 0; x < grid.width; x++, i++) {
+  const [ox, oy, oz] = origin;
+  for (let z = oz; z < oz + grid.depth; z++) {
+    for (let y = oy; y < oy + grid.height; y++) {
+      for (let x = ox; x < ox + grid.width; x++, i++) {
         const l = labels[i]!;
         if (l === 0) continue;
         size[l] = size[l]! + 1;
@@ -219,6 +239,37 @@ function componentStats(image: LabelImage, grid: Grid) {
 }
 
 /**
+ * Labels `cropped` (the voxels of `box` on `grid`, row-major in the box) and measures its
+ * components in grid coordinates. @internal
+ */
+export function componentsInBox(cropped: Uint8Array, grid: Grid, box: Box, reach: Reach): { image: LabelImage; components: Component3D[] } {
+  const inner = boxGrid(box, grid);
+  const image = labelGrid(cropped, inner, reach);
+  const { size, sum, min, max } = componentStats(image, inner, box.min);
+  const components: Component3D[] = [];
+  for (let l = 1; l <= image.count; l++) {
+    const s = size[l]!;
+    components.push({
+      label: l,
+      size: s,
+      bbox: { min: [min[0][l]!, min[1][l]!, min[2][l]!], max: [max[0][l]!, max[1][l]!, max[2][l]!] },
+      centroid: [sum[0][l]! / s, sum[1][l]! / s, sum[2][l]! / s],
+    });
+  }
+  return { image, components };
+}
+
+/** Labels in the foreground box, components in grid coordinates, labels pasted into a full-grid array. */
+function labelWithComponents(mask: Uint8Array, grid: Grid, reach: Reach): ComponentLabeling<Component3D> {
+  const labels = new Int32Array(mask.length);
+  const box = foregroundBox([mask], grid);
+  if (!box) return { labels, count: 0, components: [] };
+  const { image, components } = componentsInBox(cropToBox(mask, grid, box), grid, box, reach);
+  pasteBox(labels, grid, box, image.labels);
+  return { labels, count: image.count, components };
+}
+
+/**
  * Labels the connected foreground (non-zero) pixels of a 2D mask.
  *
  * @param mask row-major, `width * height` pixels; not modified.
@@ -232,19 +283,17 @@ export function connectedComponents2D(
   mask: Uint8Array, width: number, height: number, options: { connectivity?: Connectivity2D } = {},
 ): ComponentLabeling<Component2D> {
   const grid = checkMask(mask, { width, height });
-  const image = labelGrid(mask, grid, reachOf(options.connectivity, grid, 3));
-  const { size, sum, min, max } = componentStats(image, grid);
-  const components: Component2D[] = [];
-  for (let l = 1; l <= image.count; l++) {
-    const s = size[l]!;
-    components.push({
-      label: l,
-      size: s,
-      bbox: { min: [min[0][l]!, min[1][l]!], max: [max[0][l]!, max[1][l]!] },
-      centroid: [sum[0][l]! / s, sum[1][l]! / s],
-    });
-  }
-  return { labels: image.labels, count: image.count, components };
+  const { labels, count, components } = labelWithComponents(mask, grid, reachOf(options.connectivity, grid, 3));
+  return {
+    labels,
+    count,
+    components: components.map((c) => ({
+      label: c.label,
+      size: c.size,
+      bbox: { min: [c.bbox.min[0], c.bbox.min[1]], max: [c.bbox.max[0], c.bbox.max[1]] },
+      centroid: [c.centroid[0], c.centroid[1]],
+    })),
+  };
 }
 
 /**
@@ -263,19 +312,7 @@ export function connectedComponents3D(
   options: { connectivity?: Connectivity3D } = {},
 ): ComponentLabeling<Component3D> {
   const grid = checkMask(mask, { width, height, depth });
-  const image = labelGrid(mask, grid, reachOf(options.connectivity, grid, 3));
-  const { size, sum, min, max } = componentStats(image, grid);
-  const components: Component3D[] = [];
-  for (let l = 1; l <= image.count; l++) {
-    const s = size[l]!;
-    components.push({
-      label: l,
-      size: s,
-      bbox: { min: [min[0][l]!, min[1][l]!, min[2][l]!], max: [max[0][l]!, max[1][l]!, max[2][l]!] },
-      centroid: [sum[0][l]! / s, sum[1][l]! / s, sum[2][l]! / s],
-    });
-  }
-  return { labels: image.labels, count: image.count, components };
+  return labelWithComponents(mask, grid, reachOf(options.connectivity, grid, 3));
 }
 
 /**

@@ -6,7 +6,8 @@
  * so the two are topologically complementary.
  */
 import { TvunetError } from '../errors.js';
-import { labelGrid, labelSizes, reachOf, type Connectivity, type Connectivity2D, type Reach } from './components.js';
+import { boxGrid, cropToBox, foregroundBox, pasteBox, type Box } from './box.js';
+import { labelForeground, labelGrid, labelSizes, reachOf, type Connectivity, type Connectivity2D, type Reach } from './components.js';
 import { checkMask, checkMaskArray, type Grid, type MaskDims } from './dims.js';
 
 /**
@@ -24,11 +25,11 @@ export function removeSmallComponents(
   if (!Number.isFinite(minSize) || minSize < 0) {
     throw new TvunetError('INVALID_OPTIONS', `minSize must be a finite number >= 0, got ${minSize}`);
   }
-  const image = labelGrid(mask, grid, reachOf(connectivity, grid, 3));
+  const { image, box } = labelForeground(mask, grid, reachOf(connectivity, grid, 3));
   const sizes = labelSizes(image);
   const keep = new Uint8Array(image.count + 1);
   for (let l = 1; l <= image.count; l++) keep[l] = sizes[l]! >= minSize ? 1 : 0;
-  return selectLabels(image.labels, keep);
+  return selectLabels(image.labels, keep, grid, box);
 }
 
 /**
@@ -46,19 +47,22 @@ export function keepLargestComponents(
   if (!Number.isInteger(k) || k < 0) {
     throw new TvunetError('INVALID_OPTIONS', `k must be an integer >= 0, got ${k}`);
   }
-  const image = labelGrid(mask, grid, reachOf(connectivity, grid, 3));
+  const { image, box } = labelForeground(mask, grid, reachOf(connectivity, grid, 3));
   const sizes = labelSizes(image);
   const ranked = Array.from({ length: image.count }, (_, i) => i + 1);
   ranked.sort((a, b) => sizes[b]! - sizes[a]! || a - b);
   const keep = new Uint8Array(image.count + 1);
   for (const label of ranked.slice(0, k)) keep[label] = 1;
-  return selectLabels(image.labels, keep);
+  return selectLabels(image.labels, keep, grid, box);
 }
 
-/** 1 where `keep[labels[i]]` is set. */
-function selectLabels(labels: Int32Array, keep: Uint8Array): Uint8Array {
-  const out = new Uint8Array(labels.length);
-  for (let i = 0; i < labels.length; i++) out[i] = keep[labels[i]!]!;
+/** A full-grid mask, 1 where `keep[labels[i]]` is set; `labels` cover `box` (null: nothing). */
+function selectLabels(labels: Int32Array, keep: Uint8Array, grid: Grid, box: Box | null): Uint8Array {
+  const out = new Uint8Array(grid.width * grid.height * grid.depth);
+  if (!box) return out;
+  const kept = new Uint8Array(labels.length);
+  for (let i = 0; i < labels.length; i++) kept[i] = keep[labels[i]!]!;
+  pasteBox(out, grid, box, kept);
   return out;
 }
 
@@ -75,7 +79,14 @@ function selectLabels(labels: Int32Array, keep: Uint8Array): Uint8Array {
  */
 export function fillHoles(mask: Uint8Array, dims: MaskDims, connectivity?: Connectivity): Uint8Array {
   const grid = checkMask(mask, dims);
-  return fillGridHoles(mask, grid, reachOf(connectivity, grid, 1));
+  const reach = reachOf(connectivity, grid, 1);
+  // Background outside the foreground's box is one region open to the border, and the 1-voxel
+  // margin joins it to every background region that reaches the box's sides: holes are found
+  // inside the box alone.
+  const box = foregroundBox([mask], grid, 1);
+  const out = new Uint8Array(mask.length);
+  if (box) pasteBox(out, grid, box, fillGridHoles(cropToBox(mask, grid, box), boxGrid(box, grid), reach));
+  return out;
 }
 
 /**

@@ -4,7 +4,9 @@
  * slice, and a severity grade.
  */
 import { TvunetError } from '../errors.js';
-import { connectedComponents3D, type Connectivity3D } from '../postprocess/index.js';
+import type { Connectivity3D } from '../postprocess/index.js';
+import { cropToBox, foregroundBox } from '../postprocess/box.js';
+import { componentsInBox, reachOf, type Component3D } from '../postprocess/components.js';
 import { sliceLayout, voxelToWorld, type SliceLayout } from './orientation.js';
 import { voxelVolumeMl, type Affine } from './volume.js';
 
@@ -159,44 +161,51 @@ export function computeBurden(input: BurdenInput): BurdenReport {
     }
   }
 
+  // Components are labelled inside the box around the lungs and the infection (same box for both,
+  // so their cropped arrays line up voxel for voxel).
+  const grid = { width: dims[0], height: dims[1], depth: dims[2], is3D: true };
+  const reach = reachOf(connectivity, grid, 3);
+  const box = foregroundBox(lungs ? [infection, lungs] : [infection], grid);
+  const infectionInBox = box ? cropToBox(infection, grid, box) : new Uint8Array(0);
+
   // Lungs: two largest components → left / right.
   let perLung: BurdenReport['perLung'] = null;
   let perLungNote: string | null = !lungs ? 'no lung mask' : lungVoxels === 0 ? 'the lung mask is empty' : null;
   let lungSide: Int8Array | null = null; // per lung-component label: 0 none, 1 left, 2 right
   let lungLabels: Int32Array | null = null;
-  if (lungs && lungVoxels > 0) {
-    const cc = connectedComponents3D(lungs, dims[0], dims[1], dims[2], { connectivity });
+  if (lungs && lungVoxels > 0 && box) {
+    const cc = componentsInBox(cropToBox(lungs, grid, box), grid, box, reach);
     const ranked = [...cc.components].sort((a, b) => b.size - a.size || a.label - b.label);
-    const [a, b] = ranked;
+    const [a, b] = ranked as [Component3D, Component3D | undefined];
     const minFraction = input.minSecondLungFraction ?? 0.1;
-    if (!b || b.size < minFraction * a!.size) {
-      perLungNote = !b ? 'the lung mask is one connected component: left and right not separated' : `the second-largest lung component holds only ${(100 * b.size / a!.size).toFixed(1)} % of the largest: left and right not separated`;
+    if (!b || b.size < minFraction * a.size) {
+      perLungNote = !b ? 'the lung mask is one connected component: left and right not separated' : `the second-largest lung component holds only ${(100 * b.size / a.size).toFixed(1)} % of the largest: left and right not separated`;
     } else {
-      const ca = voxelToWorld(affine, a!.centroid), cb = voxelToWorld(affine, b.centroid);
-      const [right, left] = ca[0] >= cb[0] ? [a!, b] : [b, a!];
-      lungSide = new Int8Array(cc.count + 1);
+      const ca = voxelToWorld(affine, a.centroid), cb = voxelToWorld(affine, b.centroid);
+      const [right, left] = ca[0] >= cb[0] ? [a, b] : [b, a];
+      lungSide = new Int8Array(cc.image.count + 1);
       lungSide[left.label] = 1;
       lungSide[right.label] = 2;
-      lungLabels = cc.labels;
+      lungLabels = cc.image.labels;
       const infectedIn = [0, 0, 0];
-      for (let i = 0; i < n; i++) if (infection[i] !== 0) infectedIn[lungSide[cc.labels[i]!]!]!++;
-      const side = (c: typeof a, k: 1 | 2): LungBurden => ({
-        lungVolumeMl: ml(c!.size),
+      for (let i = 0; i < infectionInBox.length; i++) if (infectionInBox[i] !== 0) infectedIn[lungSide[lungLabels[i]!]!]!++;
+      const side = (c: Component3D, k: 1 | 2): LungBurden => ({
+        lungVolumeMl: ml(c.size),
         infectedVolumeMl: ml(infectedIn[k]!),
-        percentInvolved: (100 * infectedIn[k]!) / c!.size,
-        centroidMm: voxelToWorld(affine, c!.centroid).map((v) => round(v, 3)) as [number, number, number],
+        percentInvolved: (100 * infectedIn[k]!) / c.size,
+        centroidMm: voxelToWorld(affine, c.centroid).map((v) => round(v, 3)) as [number, number, number],
       });
       perLung = { left: side(left, 1), right: side(right, 2) };
     }
   }
 
   // Lesions.
-  const lesionCc = connectedComponents3D(infection, dims[0], dims[1], dims[2], { connectivity });
+  const lesionCc = box && infected > 0 ? componentsInBox(infectionInBox, grid, box, reach) : { image: { labels: new Int32Array(0), count: 0 }, components: [] };
   let lesionLung: Int32Array | null = null;
   if (lungSide && lungLabels) {
-    lesionLung = new Int32Array((lesionCc.count + 1) * 2); // voxels in left, right
-    for (let i = 0; i < n; i++) {
-      const l = lesionCc.labels[i]!;
+    lesionLung = new Int32Array((lesionCc.image.count + 1) * 2); // voxels in left, right
+    for (let i = 0; i < infectionInBox.length; i++) {
+      const l = lesionCc.image.labels[i]!;
       if (l === 0) continue;
       const s = lungSide[lungLabels[i]!]!;
       if (s > 0) lesionLung[2 * l + s - 1]!++;
@@ -224,13 +233,14 @@ export function computeBurden(input: BurdenInput): BurdenReport {
   const layout = input.layout ?? sliceLayout({ dims, affine });
   const pixelAreaMm2 = spacingMm[layout.columnAxis] * spacingMm[layout.rowAxis];
   const perSlice: SliceBurden[] = [];
+  const { width, height, rowStarts, columnStep } = layout;
   for (let s = 0; s < layout.depth; s++) {
-    const base = s * layout.sliceStride;
     let inf = 0, lung = 0;
-    for (let k = 0; k < layout.offsets.length; k++) {
-      const i = base + layout.offsets[k]!;
-      if (infection[i] !== 0) inf++;
-      if (lungs && lungs[i] !== 0) lung++;
+    for (let r = 0; r < height; r++) {
+      for (let c = 0, i = s * layout.sliceStride + rowStarts[r]!; c < width; c++, i += columnStep) {
+        if (infection[i] !== 0) inf++;
+        if (lungs && lungs[i] !== 0) lung++;
+      }
     }
     perSlice.push({ index: s, infectedAreaMm2: inf * pixelAreaMm2, lungAreaMm2: lungs ? lung * pixelAreaMm2 : null });
   }

@@ -4,6 +4,7 @@
  * left (columns run toward the patient's Left, rows toward Posterior). Re-orienting is only
  * axis permutation and flipping (no interpolation), so results map back voxel for voxel.
  */
+import type { PixelArray } from '../preprocess/input.js';
 import type { Affine } from './volume.js';
 
 /** Direction a voxel axis increases toward: Right/Left, Anterior/Posterior, Superior/Inferior. */
@@ -73,9 +74,11 @@ export interface SliceLayout {
   width: number;
   height: number;
   depth: number;
-  /** Voxel index of slice pixel (column c, row r) in slice s: `s * sliceStride + offsets[c + width * r]`. */
+  /** Voxel index of slice pixel (column c, row r) in slice s: `s * sliceStride + rowStarts[r] + c * columnStep`. */
   sliceStride: number;
-  offsets: Int32Array;
+  rowStarts: Int32Array;
+  /** ±1 when slice rows run along x (whole rows then copy as runs), else ±(a y or z stride). */
+  columnStep: number;
 }
 
 /** Builds the {@link SliceLayout} of a volume of `dims` with `affine`. */
@@ -94,27 +97,40 @@ export function sliceLayout(geometry: { dims: readonly [number, number, number];
     flipRows = codes[rowAxis] === 'A';
   }
   const width = dims[columnAxis], height = dims[rowAxis];
-  const offsets = new Int32Array(width * height);
+  const columnStride = strides[columnAxis]!;
+  const rowStarts = new Int32Array(height);
   for (let r = 0; r < height; r++) {
-    const rowOffset = (flipRows ? height - 1 - r : r) * strides[rowAxis]!;
-    for (let c = 0; c < width; c++) offsets[c + width * r] = rowOffset + (flipColumns ? width - 1 - c : c) * strides[columnAxis]!;
+    rowStarts[r] = (flipRows ? height - 1 - r : r) * strides[rowAxis]! + (flipColumns ? (width - 1) * columnStride : 0);
   }
   return {
     orientation, codes: codes.join(''), sliceAxis, columnAxis, rowAxis, flipColumns, flipRows,
-    width, height, depth: dims[sliceAxis], sliceStride: strides[sliceAxis]!, offsets,
+    width, height, depth: dims[sliceAxis], sliceStride: strides[sliceAxis]!, rowStarts,
+    columnStep: flipColumns ? -columnStride : columnStride,
   };
 }
 
 /** Copies slice `s` of `volume` (any typed array in the volume's voxel order) out, row-major. */
-export function extractSlice<T extends Float32Array | Uint8Array>(volume: T, layout: SliceLayout, s: number, out?: T): T {
-  const target = out ?? (new (volume.constructor as new (n: number) => T)(layout.width * layout.height));
-  const base = s * layout.sliceStride, { offsets } = layout;
-  for (let i = 0; i < offsets.length; i++) target[i] = volume[base + offsets[i]!]!;
+export function extractSlice<T extends PixelArray>(volume: T, layout: SliceLayout, s: number, out?: T): T {
+  const { width, height, rowStarts, columnStep } = layout;
+  const target = out ?? (new (volume.constructor as new (n: number) => T)(width * height));
+  const base = s * layout.sliceStride;
+  const runs = columnStep === 1 && target.constructor === volume.constructor;
+  for (let r = 0, o = 0; r < height; r++, o += width) {
+    const start = base + rowStarts[r]!;
+    if (runs) target.set(volume.subarray(start, start + width), o);
+    else for (let c = 0, i = start; c < width; c++, i += columnStep) target[o + c] = volume[i]!;
+  }
   return target;
 }
 
 /** Writes a row-major slice back into slice `s` of `volume` (the inverse of {@link extractSlice}). */
-export function insertSlice(volume: Float32Array | Uint8Array, layout: SliceLayout, s: number, slice: ArrayLike<number>): void {
-  const base = s * layout.sliceStride, { offsets } = layout;
-  for (let i = 0; i < offsets.length; i++) volume[base + offsets[i]!] = slice[i]!;
+export function insertSlice<T extends PixelArray>(volume: T, layout: SliceLayout, s: number, slice: ArrayLike<number>): void {
+  const { width, height, rowStarts, columnStep } = layout;
+  const base = s * layout.sliceStride;
+  const runs = columnStep === 1 && slice.constructor === volume.constructor;
+  for (let r = 0, o = 0; r < height; r++, o += width) {
+    const start = base + rowStarts[r]!;
+    if (runs) volume.set((slice as T).subarray(o, o + width), start);
+    else for (let c = 0, i = start; c < width; c++, i += columnStep) volume[i] = slice[o + c]!;
+  }
 }

@@ -191,11 +191,13 @@ export async function segmentVolume(segmenter: SliceSegmenter, volume: Volume, o
   signal?.addEventListener('abort', abortListener, { once: true });
 
   const lane = async () => {
-    const gather = new Float32Array(area);
+    const gather = new Float32Array(area); // reused: each lane awaits its slice
+    const combined = union && infectionProb ? new Float32Array(area) : null;
+    const kinds = subtype ? new Uint8Array(area) : null;
     while (!stopped) {
       const s = next++;
       if (s >= total) return;
-      const pixels = extractSlice(volume.data, layout, s, gather); // reused: each lane awaits its slice
+      const pixels = extractSlice(volume.data, layout, s, gather);
       for (let i = 0; i < area; i++) {
         if (!Number.isFinite(pixels[i]!)) {
           pixels[i] = fillValue;
@@ -207,20 +209,22 @@ export async function segmentVolume(segmenter: SliceSegmenter, volume: Volume, o
       if (r.width !== layout.width || r.height !== layout.height || r.classes.length !== nClasses) {
         throw new TvunetError('INVALID_INPUT', `slice ${s}: the segmenter returned ${r.width}×${r.height} with ${r.classes.length} classes, expected ${layout.width}×${layout.height} with ${nClasses}`);
       }
-      const base = s * layout.sliceStride, { offsets } = layout;
       for (let c = 0; c < nClasses; c++) {
         const cls = r.classes[c]!;
         thresholds[c] = cls.threshold;
         insertSlice(masks[c]!, layout, s, cls.mask);
         if (probs[c]) insertSlice(probs[c]!, layout, s, cls.probabilities);
       }
-      if (union && infectionProb) {
+      if (combined || kinds) {
         const g = r.classes[ggIdx]!.probabilities, k = r.classes[consIdx]!.probabilities;
-        for (let i = 0; i < area; i++) infectionProb[base + offsets[i]!] = Math.max(g[i]!, k[i]!);
-      }
-      if (subtype) {
-        const g = r.classes[ggIdx]!.probabilities, k = r.classes[consIdx]!.probabilities;
-        for (let i = 0; i < area; i++) subtype[base + offsets[i]!] = k[i]! > g[i]! ? 2 : 1;
+        if (combined) {
+          for (let i = 0; i < area; i++) combined[i] = Math.max(g[i]!, k[i]!);
+          insertSlice(infectionProb!, layout, s, combined);
+        }
+        if (kinds) {
+          for (let i = 0; i < area; i++) kinds[i] = k[i]! > g[i]! ? 2 : 1;
+          insertSlice(subtype!, layout, s, kinds);
+        }
       }
       done++;
       options.onProgress?.({ done, total });

@@ -61,6 +61,26 @@ function randomCases(): MaskCase[] {
       cases.push({ name: `noise ${width}x${height}x${depth} p=${density}`, data: noiseMask(random, width * height * depth, density), dims: { width, height, depth } });
     }
   }
+  // Foreground confined to a sub-box (the components pass works in the foreground's bounding
+  // box): away from every border, and touching some borders but not others.
+  const boxed: [readonly number[], readonly number[], readonly number[]][] = [
+    [[64, 48], [10, 5], [30, 20]],
+    [[64, 48], [0, 30], [20, 48]],
+    [[40, 32, 16], [6, 4, 3], [20, 18, 9]],
+    [[40, 32, 16], [25, 0, 10], [40, 12, 16]],
+  ];
+  for (const [size, from, to] of boxed) {
+    for (const density of [0.3, 0.6]) {
+      const random = seededRandom(seed++);
+      const data = new Uint8Array(size.reduce((a, b) => a * b, 1));
+      const [w, h] = size as [number, number], d = size[2] ?? 1;
+      for (let z = from[2] ?? 0; z < (to[2] ?? 1); z++) for (let y = from[1]!; y < to[1]!; y++) for (let x = from[0]!; x < to[0]!; x++) {
+        data[x + w * (y + h * z)] = random() < density ? 1 : 0;
+      }
+      const dims = size.length === 3 ? { width: w, height: h, depth: d } : { width: w, height: h };
+      cases.push({ name: `noise in [${from}]..[${to}) of ${size.join('x')} p=${density}`, data, dims });
+    }
+  }
   for (const density of [0.3, 0.6]) {
     const dims = { width: 36, height: 30, depth: 14 };
     cases.push({ name: `blobs 36x30x14 p=${density}`, data: blobMask(seededRandom(seed++), [36, 30, 14], density), dims });

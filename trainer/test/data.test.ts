@@ -464,7 +464,7 @@ describe('nifti: image/mask volume pairs (MedSeg layout) sliced along z', () => 
       const ct = (await readImageFile(join(root, 'ct', name))).gray;
       const covid = (await readImageFile(join(root, 'covid', name))).gray;
       // Stored in HU (display → HU through the default window), so the reader's HU path and windowing run.
-      insertSlice(hu as unknown as Float32Array, layout, k, Array.from(ct, (v) => Math.round((v * 1500) / 255 - 1250)));
+      insertSlice(hu, layout, k, Array.from(ct, (v) => Math.round((v * 1500) / 255 - 1250)));
       // Infection split into ground-glass (left half of the slice) and consolidation (right half);
       // an effusion block (3) on background pixels at the bottom, which must not count as infection.
       const lab = new Uint8Array(W * W), infection = new Uint8Array(W * W), gg = new Uint8Array(W * W), cons = new Uint8Array(W * W);
