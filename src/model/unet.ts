@@ -50,6 +50,19 @@ function conv3x3Relu(w: UNetWeights, name: string, x: tf.Tensor4D): tf.Tensor4D 
   });
 }
 
+/**
+ * conv3x3Relu of concat([up, skip], channels) without the concat: the kernel's input channels are
+ * split between the two and the two convs summed. Same arithmetic up to summation order, and
+ * tfjs-backend-wasm's Concat is a JS loop of per-pixel copies (about 10 % of a forward pass).
+ */
+function concatConv3x3Relu(w: UNetWeights, name: string, up: tf.Tensor4D, skip: tf.Tensor4D): tf.Tensor4D {
+  const kernel = w[`${name}/kernel`] as tf.Tensor4D;
+  const cUp = up.shape[3];
+  const fromUp = tf.conv2d(up, tf.slice(kernel, [0, 0, 0, 0], [-1, -1, cUp, -1]), 1, 'same');
+  const fromSkip = tf.fused.conv2d({ x: skip, filter: tf.slice(kernel, [0, 0, cUp, 0], [-1, -1, -1, -1]), strides: 1, pad: 'same', bias: w[`${name}/bias`] });
+  return tf.relu(tf.add(fromUp, fromSkip));
+}
+
 /** 2×2 stride-2 transposed conv as a 1×1 conv to 4·C channels plus a pixel shuffle (identical arithmetic). */
 function upTranspose(w: UNetWeights, name: string, x: tf.Tensor4D): tf.Tensor4D {
   const kernel = w[`${name}/kernel`]!; // [2, 2, out, in]
@@ -86,8 +99,7 @@ export function unetLogits(w: UNetWeights, x: tf.Tensor4D, config: UNetConfig): 
   h = conv3x3Relu(w, 'bottleneck/conv2', conv3x3Relu(w, 'bottleneck/conv1', h));
   for (let l = config.depth - 1; l >= 0; l--) {
     const up = config.upsampling === 'transpose' ? upTranspose(w, `dec${l}/up`, h) : upBilinear(w, `dec${l}/up`, h);
-    h = tf.concat([up, skips[l]!], 3);
-    h = conv3x3Relu(w, `dec${l}/conv2`, conv3x3Relu(w, `dec${l}/conv1`, h));
+    h = conv3x3Relu(w, `dec${l}/conv2`, concatConv3x3Relu(w, `dec${l}/conv1`, up, skips[l]!));
   }
   return tf.fused.conv2d({ x: h, filter: w['head/kernel'] as tf.Tensor4D, strides: 1, pad: 'valid', bias: w['head/bias'] });
 }

@@ -19,31 +19,39 @@ export interface Box {
 export function foregroundBox(masks: readonly Uint8Array[], grid: Grid, margin = 0): Box | null {
   const { width, height, depth } = grid;
   let x0 = width, y0 = height, z0 = depth, x1 = -1, y1 = -1, z1 = -1;
-  for (let z = 0, row = 0; z < depth; z++) {
-    for (let y = 0; y < height; y++, row += width) {
-      for (const mask of masks) {
-        // Scan in from both ends of the row: inner voxels between known bounds cannot move them.
-        let first = -1;
-        for (let x = 0; x < width; x++) {
-          if (mask[row + x] !== 0) {
-            first = x;
-            break;
-          }
-        }
-        if (first < 0) continue;
-        let last = first;
-        for (let x = width - 1; x > Math.max(first, x1); x--) {
-          if (mask[row + x] !== 0) {
-            last = x;
-            break;
-          }
+  for (const mask of masks) {
+    // Rows of whole 32-bit words are scanned four voxels at a time (little-endian: the first voxel
+    // is the low byte).
+    const words = width % 4 === 0 && mask.byteOffset % 4 === 0 ? new Uint32Array(mask.buffer, mask.byteOffset, mask.length / 4) : null;
+    const rowWords = width / 4;
+    for (let z = 0, row = 0; z < depth; z++) {
+      for (let y = 0; y < height; y++, row++) {
+        const offset = row * width;
+        let first = -1, last = -1;
+        if (words) {
+          const w0 = row * rowWords, w1 = w0 + rowWords;
+          let k = w0;
+          while (k < w1 && words[k] === 0) k++;
+          if (k === w1) continue;
+          first = 4 * (k - w0) + ((31 - Math.clz32(words[k]! & -words[k]!)) >> 3);
+          k = w1 - 1;
+          while (words[k] === 0) k--;
+          last = 4 * (k - w0) + 3 - (Math.clz32(words[k]!) >> 3);
+        } else {
+          let x = 0;
+          while (x < width && mask[offset + x] === 0) x++;
+          if (x === width) continue;
+          first = x;
+          x = width - 1;
+          while (mask[offset + x] === 0) x--;
+          last = x;
         }
         if (first < x0) x0 = first;
         if (last > x1) x1 = last;
         if (y < y0) y0 = y;
         if (y > y1) y1 = y;
         if (z < z0) z0 = z;
-        z1 = z;
+        if (z > z1) z1 = z;
       }
     }
   }

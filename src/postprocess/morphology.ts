@@ -7,7 +7,8 @@
  */
 import { TvunetError } from '../errors.js';
 import { boxGrid, cropToBox, foregroundBox, pasteBox, type Box } from './box.js';
-import { labelForeground, labelGrid, labelSizes, reachOf, type Connectivity, type Connectivity2D, type Reach } from './components.js';
+import { labelForeground, reachOf, type Connectivity, type Connectivity2D, type Reach } from './components.js';
+import { forEachRun, labelRuns, paintKept, runLabelSizes, type RunLabels } from './runs.js';
 import { checkMask, checkMaskArray, type Grid, type MaskDims } from './dims.js';
 
 /**
@@ -25,11 +26,11 @@ export function removeSmallComponents(
   if (!Number.isFinite(minSize) || minSize < 0) {
     throw new TvunetError('INVALID_OPTIONS', `minSize must be a finite number >= 0, got ${minSize}`);
   }
-  const { image, box } = labelForeground(mask, grid, reachOf(connectivity, grid, 3));
-  const sizes = labelSizes(image);
-  const keep = new Uint8Array(image.count + 1);
-  for (let l = 1; l <= image.count; l++) keep[l] = sizes[l]! >= minSize ? 1 : 0;
-  return selectLabels(image.labels, keep, grid, box);
+  const { runs, box } = labelForeground(mask, grid, reachOf(connectivity, grid, 3));
+  const sizes = runLabelSizes(runs);
+  const keep = new Uint8Array(runs.count + 1);
+  for (let l = 1; l <= runs.count; l++) keep[l] = sizes[l]! >= minSize ? 1 : 0;
+  return selectLabels(runs, keep, grid, box);
 }
 
 /**
@@ -47,22 +48,19 @@ export function keepLargestComponents(
   if (!Number.isInteger(k) || k < 0) {
     throw new TvunetError('INVALID_OPTIONS', `k must be an integer >= 0, got ${k}`);
   }
-  const { image, box } = labelForeground(mask, grid, reachOf(connectivity, grid, 3));
-  const sizes = labelSizes(image);
-  const ranked = Array.from({ length: image.count }, (_, i) => i + 1);
+  const { runs, box } = labelForeground(mask, grid, reachOf(connectivity, grid, 3));
+  const sizes = runLabelSizes(runs);
+  const ranked = Array.from({ length: runs.count }, (_, i) => i + 1);
   ranked.sort((a, b) => sizes[b]! - sizes[a]! || a - b);
-  const keep = new Uint8Array(image.count + 1);
+  const keep = new Uint8Array(runs.count + 1);
   for (const label of ranked.slice(0, k)) keep[label] = 1;
-  return selectLabels(image.labels, keep, grid, box);
+  return selectLabels(runs, keep, grid, box);
 }
 
-/** A full-grid mask, 1 where `keep[labels[i]]` is set; `labels` cover `box` (null: nothing). */
-function selectLabels(labels: Int32Array, keep: Uint8Array, grid: Grid, box: Box | null): Uint8Array {
+/** A full-grid 0/1 mask of the runs (of `box`, null: none) whose label `keep` sets. */
+function selectLabels(runs: RunLabels, keep: Uint8Array, grid: Grid, box: Box | null): Uint8Array {
   const out = new Uint8Array(grid.width * grid.height * grid.depth);
-  if (!box) return out;
-  const kept = new Uint8Array(labels.length);
-  for (let i = 0; i < labels.length; i++) kept[i] = keep[labels[i]!]!;
-  pasteBox(out, grid, box, kept);
+  if (box) pasteBox(out, grid, box, paintKept(runs, keep));
   return out;
 }
 
@@ -112,24 +110,19 @@ export function fillHolesSliceWise(mask: Uint8Array, dims: MaskDims, connectivit
 
 /** Labels the background and fills every background component that touches no border of `grid`. */
 function fillGridHoles(mask: Uint8Array, grid: Grid, reach: Reach): Uint8Array {
-  const background = new Uint8Array(mask.length);
-  for (let i = 0; i < mask.length; i++) background[i] = mask[i] === 0 ? 1 : 0;
-  const image = labelGrid(background, grid, reach);
-  const open = new Uint8Array(image.count + 1);
+  const runs = labelRuns(mask, grid, reach, true);
   const { width, height, depth, is3D } = grid;
-  let i = 0;
-  for (let z = 0; z < depth; z++) {
-    const zBorder = is3D && (z === 0 || z === depth - 1);
-    for (let y = 0; y < height; y++) {
-      const rowBorder = zBorder || y === 0 || y === height - 1;
-      for (let x = 0; x < width; x++, i++) {
-        if (rowBorder || x === 0 || x === width - 1) open[image.labels[i]!] = 1;
-      }
-    }
+  const open = new Uint8Array(runs.count + 1);
+  for (let k = 0; k < runs.runs; k++) {
+    const y = runs.row[k]! % height, z = Math.floor(runs.row[k]! / height);
+    const border = runs.start[k] === 0 || runs.end[k] === width - 1 || y === 0 || y === height - 1 || (is3D && (z === 0 || z === depth - 1));
+    if (border) open[runs.label[k]!] = 1;
   }
-  // Foreground pixels carry background label 0, which may be flagged open; they stay foreground.
   const out = new Uint8Array(mask.length);
-  for (let j = 0; j < mask.length; j++) out[j] = mask[j] !== 0 || open[image.labels[j]!] === 0 ? 1 : 0;
+  for (let i = 0; i < mask.length; i++) out[i] = mask[i] !== 0 ? 1 : 0;
+  forEachRun(runs, (k, from, to) => {
+    if (open[runs.label[k]!] === 0) out.fill(1, from, to);
+  });
   return out;
 }
 

@@ -29,19 +29,24 @@ export function resizeBilinear(
   const out = new Float32Array(outWidth * outHeight);
   const sx = width / outWidth;
   const sy = height / outHeight;
+  // Column taps and weights are the same on every row: computed once (same doubles as per pixel).
+  const x0s = new Int32Array(outWidth), x1s = new Int32Array(outWidth), wxs = new Float64Array(outWidth);
+  for (let x = 0; x < outWidth; x++) {
+    const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), width - 1);
+    x0s[x] = Math.floor(fx);
+    x1s[x] = Math.min(x0s[x]! + 1, width - 1);
+    wxs[x] = fx - x0s[x]!;
+  }
   for (let y = 0; y < outHeight; y++) {
     const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), height - 1);
     const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, height - 1);
     const wy = fy - y0;
-    for (let x = 0; x < outWidth; x++) {
-      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), width - 1);
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, width - 1);
-      const wx = fx - x0;
-      const top = src[y0 * width + x0]! * (1 - wx) + src[y0 * width + x1]! * wx;
-      const bottom = src[y1 * width + x0]! * (1 - wx) + src[y1 * width + x1]! * wx;
-      out[y * outWidth + x] = top * (1 - wy) + bottom * wy;
+    const row0 = y0 * width, row1 = Math.min(y0 + 1, height - 1) * width;
+    for (let x = 0, o = y * outWidth; x < outWidth; x++, o++) {
+      const x0 = x0s[x]!, x1 = x1s[x]!, wx = wxs[x]!;
+      const top = src[row0 + x0]! * (1 - wx) + src[row0 + x1]! * wx;
+      const bottom = src[row1 + x0]! * (1 - wx) + src[row1 + x1]! * wx;
+      out[o] = top * (1 - wy) + bottom * wy;
     }
   }
   return out;

@@ -5,8 +5,9 @@
  */
 import { TvunetError } from '../errors.js';
 import type { Connectivity3D } from '../postprocess/index.js';
-import { cropToBox, foregroundBox } from '../postprocess/box.js';
+import { cropToBox, foregroundBox, type Box } from '../postprocess/box.js';
 import { componentsInBox, reachOf, type Component3D } from '../postprocess/components.js';
+import { forEachOverlap } from '../postprocess/runs.js';
 import { sliceLayout, voxelToWorld, type SliceLayout } from './orientation.js';
 import { voxelVolumeMl, type Affine } from './volume.js';
 
@@ -142,39 +143,71 @@ function round(x: number, digits = 6): number {
 
 /** Computes the {@link BurdenReport} of final masks. Exact arithmetic on voxel counts × voxel volume. */
 export function computeBurden(input: BurdenInput): BurdenReport {
-  const { infection, dims, spacingMm, affine } = input;
+  const { infection, dims } = input;
   const lungs = input.lungs ?? null;
-  const connectivity = input.connectivity ?? 26;
+  const labels = input.labels ?? null;
   const n = dims[0] * dims[1] * dims[2];
   if (!(infection instanceof Uint8Array) || infection.length !== n) throw new TvunetError('INVALID_INPUT', `infection mask must be a Uint8Array of ${n} voxels`);
   if (lungs && (!(lungs instanceof Uint8Array) || lungs.length !== n)) throw new TvunetError('INVALID_INPUT', `lung mask must be a Uint8Array of ${n} voxels`);
+  if (labels && (!(labels instanceof Uint8Array) || labels.length !== n)) throw new TvunetError('INVALID_INPUT', `label volume must be a Uint8Array of ${n} voxels`);
+  const grid = { width: dims[0], height: dims[1], depth: dims[2], is3D: true };
+  const box = foregroundBox(lungs ? [infection, lungs] : [infection], grid);
+  const crop = (m: Uint8Array) => (box ? cropToBox(m, grid, box) : new Uint8Array(0));
+  return burdenInBox({ ...input, infection: crop(infection), lungs: lungs && crop(lungs), labels: labels && crop(labels) }, box);
+}
+
+/**
+ * {@link computeBurden} of masks cropped to `box` (row-major in the box), which holds every
+ * infected and lung voxel; null when there are none. @internal
+ */
+export function burdenInBox(input: BurdenInput, box: Box | null): BurdenReport {
+  const { infection, dims, spacingMm, affine } = input;
+  const lungs = input.lungs ?? null;
+  const connectivity = input.connectivity ?? 26;
   const voxelMl = voxelVolumeMl(spacingMm);
   const ml = (voxels: number) => voxels * voxelMl;
-
-  let infected = 0, lungVoxels = 0, infectedInLungs = 0;
-  for (let i = 0; i < n; i++) {
-    const inf = infection[i] !== 0;
-    if (inf) infected++;
-    if (lungs && lungs[i] !== 0) {
-      lungVoxels++;
-      if (inf) infectedInLungs++;
-    }
-  }
-
-  // Components are labelled inside the box around the lungs and the infection (same box for both,
-  // so their cropped arrays line up voxel for voxel).
   const grid = { width: dims[0], height: dims[1], depth: dims[2], is3D: true };
   const reach = reachOf(connectivity, grid, 3);
-  const box = foregroundBox(lungs ? [infection, lungs] : [infection], grid);
-  const infectionInBox = box ? cropToBox(infection, grid, box) : new Uint8Array(0);
+  const layout = input.layout ?? sliceLayout({ dims, affine });
+  const { sliceAxis } = layout;
+
+  // Counts, per label value and per slice, in one pass over the box.
+  let infected = 0, lungVoxels = 0, infectedInLungs = 0;
+  const labelCounts = new Float64Array(256);
+  const sliceInfected = new Float64Array(layout.depth), sliceLung = new Float64Array(layout.depth);
+  if (box) {
+    const [x0, y0, z0] = box.min, [x1, y1, z1] = box.max;
+    const labels = input.labels ?? null;
+    let i = 0;
+    for (let z = z0; z <= z1; z++) {
+      for (let y = y0; y <= y1; y++) {
+        const rowSlice = sliceAxis === 2 ? z : y; // unused when slices run along x
+        for (let x = x0; x <= x1; x++, i++) {
+          const inf = infection[i] !== 0, lung = lungs !== null && lungs[i] !== 0;
+          if (labels) labelCounts[labels[i]!]!++;
+          if (!inf && !lung) continue;
+          const slice = sliceAxis === 0 ? x : rowSlice;
+          if (inf) {
+            infected++;
+            sliceInfected[slice]!++;
+          }
+          if (lung) {
+            lungVoxels++;
+            sliceLung[slice]!++;
+            if (inf) infectedInLungs++;
+          }
+        }
+      }
+    }
+  }
 
   // Lungs: two largest components → left / right.
   let perLung: BurdenReport['perLung'] = null;
   let perLungNote: string | null = !lungs ? 'no lung mask' : lungVoxels === 0 ? 'the lung mask is empty' : null;
-  let lungSide: Int8Array | null = null; // per lung-component label: 0 none, 1 left, 2 right
-  let lungLabels: Int32Array | null = null;
+  const lesionCc = box && infected > 0 ? componentsInBox(infection, grid, box, reach) : null;
+  let lesionLung: Int32Array | null = null; // per lesion label: voxels in the left lung, in the right
   if (lungs && lungVoxels > 0 && box) {
-    const cc = componentsInBox(cropToBox(lungs, grid, box), grid, box, reach);
+    const cc = componentsInBox(lungs, grid, box, reach);
     const ranked = [...cc.components].sort((a, b) => b.size - a.size || a.label - b.label);
     const [a, b] = ranked as [Component3D, Component3D | undefined];
     const minFraction = input.minSecondLungFraction ?? 0.1;
@@ -183,12 +216,21 @@ export function computeBurden(input: BurdenInput): BurdenReport {
     } else {
       const ca = voxelToWorld(affine, a.centroid), cb = voxelToWorld(affine, b.centroid);
       const [right, left] = ca[0] >= cb[0] ? [a, b] : [b, a];
-      lungSide = new Int8Array(cc.image.count + 1);
+      const lungSide = new Int8Array(cc.runs.count + 1); // per lung label: 0 neither, 1 left, 2 right
       lungSide[left.label] = 1;
       lungSide[right.label] = 2;
-      lungLabels = cc.image.labels;
       const infectedIn = [0, 0, 0];
-      for (let i = 0; i < infectionInBox.length; i++) if (infectionInBox[i] !== 0) infectedIn[lungSide[lungLabels[i]!]!]!++;
+      if (lesionCc) {
+        const lesionRuns = lesionCc.runs;
+        const perLesion = new Int32Array((lesionRuns.count + 1) * 2);
+        forEachOverlap(lesionRuns, cc.runs, (lesionRun, lungRun, voxels) => {
+          const side = lungSide[cc.runs.label[lungRun]!]!;
+          if (side === 0) return;
+          infectedIn[side]! += voxels;
+          perLesion[2 * lesionRuns.label[lesionRun]! + side - 1]! += voxels;
+        });
+        lesionLung = perLesion;
+      }
       const side = (c: Component3D, k: 1 | 2): LungBurden => ({
         lungVolumeMl: ml(c.size),
         infectedVolumeMl: ml(infectedIn[k]!),
@@ -200,18 +242,7 @@ export function computeBurden(input: BurdenInput): BurdenReport {
   }
 
   // Lesions.
-  const lesionCc = box && infected > 0 ? componentsInBox(infectionInBox, grid, box, reach) : { image: { labels: new Int32Array(0), count: 0 }, components: [] };
-  let lesionLung: Int32Array | null = null;
-  if (lungSide && lungLabels) {
-    lesionLung = new Int32Array((lesionCc.image.count + 1) * 2); // voxels in left, right
-    for (let i = 0; i < infectionInBox.length; i++) {
-      const l = lesionCc.image.labels[i]!;
-      if (l === 0) continue;
-      const s = lungSide[lungLabels[i]!]!;
-      if (s > 0) lesionLung[2 * l + s - 1]!++;
-    }
-  }
-  const items: Lesion[] = lesionCc.components.map((c) => {
+  const items: Lesion[] = (lesionCc?.components ?? []).map((c) => {
     let lung: Lesion['lung'] = null;
     if (lesionLung) {
       const [l, r] = [lesionLung[2 * c.label]!, lesionLung[2 * c.label + 1]!];
@@ -221,29 +252,15 @@ export function computeBurden(input: BurdenInput): BurdenReport {
   });
   items.sort((x, y) => y.voxels - x.voxels);
 
-  // Subtypes.
   const subtypes: BurdenReport['subtypes'] = [];
   if (input.labels && input.labelNames) {
-    const counts = new Float64Array(256);
-    for (let i = 0; i < n; i++) counts[input.labels[i]!]!++;
-    for (let label = 1; label < input.labelNames.length; label++) subtypes.push({ label, name: input.labelNames[label]!, volumeMl: ml(counts[label]!) });
+    for (let label = 1; label < input.labelNames.length; label++) subtypes.push({ label, name: input.labelNames[label]!, volumeMl: ml(labelCounts[label]!) });
   }
 
-  // Per slice.
-  const layout = input.layout ?? sliceLayout({ dims, affine });
   const pixelAreaMm2 = spacingMm[layout.columnAxis] * spacingMm[layout.rowAxis];
-  const perSlice: SliceBurden[] = [];
-  const { width, height, rowStarts, columnStep } = layout;
-  for (let s = 0; s < layout.depth; s++) {
-    let inf = 0, lung = 0;
-    for (let r = 0; r < height; r++) {
-      for (let c = 0, i = s * layout.sliceStride + rowStarts[r]!; c < width; c++, i += columnStep) {
-        if (infection[i] !== 0) inf++;
-        if (lungs && lungs[i] !== 0) lung++;
-      }
-    }
-    perSlice.push({ index: s, infectedAreaMm2: inf * pixelAreaMm2, lungAreaMm2: lungs ? lung * pixelAreaMm2 : null });
-  }
+  const perSlice: SliceBurden[] = Array.from({ length: layout.depth }, (_, s) => ({
+    index: s, infectedAreaMm2: sliceInfected[s]! * pixelAreaMm2, lungAreaMm2: lungs ? sliceLung[s]! * pixelAreaMm2 : null,
+  }));
 
   const percentInvolved = lungs && lungVoxels > 0 ? (100 * infectedInLungs) / lungVoxels : null;
   return {
@@ -258,7 +275,7 @@ export function computeBurden(input: BurdenInput): BurdenReport {
     perLungNote,
     lesions: { count: items.length, volumesMl: items.map((l) => l.volumeMl), items },
     subtypes,
-    sliceAxis: layout.sliceAxis,
+    sliceAxis,
     pixelAreaMm2,
     perSlice,
     severity: percentInvolved === null ? null : ctSeverityGrade(Math.min(100, percentInvolved)),

@@ -7,11 +7,12 @@
  */
 import { TvunetError } from '../errors.js';
 import type { ModelManifest } from '../io/manifest.js';
+import { boxGrid, cropToBox, foregroundBox, pasteBox } from '../postprocess/box.js';
 import { fillHoles, removeSmallComponents, restrictToMask, type Connectivity3D } from '../postprocess/index.js';
 import type { RawSlice } from '../preprocess/input.js';
 import type { SegmentOptions } from '../segmenter/options.js';
 import type { SegmentationResult } from '../segmenter/result.js';
-import { computeBurden, type BurdenReport } from './burden.js';
+import { burdenInBox, type BurdenReport } from './burden.js';
 import { extractSlice, insertSlice, sliceLayout, type SliceLayout, type SliceOrientation } from './orientation.js';
 import { checkVolume, voxelVolumeMl, type Volume, type VolumeGeometry } from './volume.js';
 
@@ -129,6 +130,30 @@ function checkOptions(options: SegmentVolumeOptions): void {
 }
 
 /**
+ * The label volume (0, or the infected voxel's subtype, or 1 without subtypes), the ground-glass
+ * and consolidation masks when there are subtypes, and voxel counts, in one pass. Its own function
+ * so that the loop is optimised (code in the tail of a long async function may run unoptimised).
+ */
+function labelVoxels(infection: Uint8Array, subtype: Uint8Array | null, lungs: Uint8Array | null) {
+  const n = infection.length;
+  const labels = new Uint8Array(n);
+  const groundGlass = subtype ? new Uint8Array(n) : null, consolidation = subtype ? new Uint8Array(n) : null;
+  const labelCounts = new Float64Array(3);
+  let lungVoxels = 0;
+  for (let i = 0; i < n; i++) {
+    if (lungs && lungs[i] !== 0) lungVoxels++;
+    if (infection[i] === 0) continue;
+    const label = subtype ? subtype[i]! : 1;
+    labels[i] = label;
+    labelCounts[label]!++;
+    if (label === 1 && groundGlass) groundGlass[i] = 1;
+    else if (label === 2 && consolidation) consolidation[i] = 1;
+  }
+  labelCounts[0] = n - labelCounts[1]! - labelCounts[2]!;
+  return { labels, groundGlass, consolidation, labelCounts, lungVoxels };
+}
+
+/**
  * Segments a CT volume slice by slice and post-processes it in 3D. Returns per-class masks (and
  * the probabilities asked for), a label volume ready for {@link writeLabelNifti}, and the
  * {@link BurdenReport}. Rejects with TvunetError: 'INVALID_INPUT' (bad volume), 'INVALID_OPTIONS',
@@ -163,7 +188,13 @@ export async function segmentVolume(segmenter: SliceSegmenter, volume: Volume, o
   const layout = sliceLayout(volume, options.sliceOrientation ?? 'radiological');
   const n = volume.data.length;
   const nClasses = names.length;
-  const masks = names.map(() => new Uint8Array(n));
+  // Masks are kept where the result needs them: the infection (for a union, the union itself),
+  // the lungs, and classes returned thresholded only ("plain"); ground-glass and consolidation
+  // masks come from the label volume.
+  const plain = (c: number) => c !== infectionIdx && c !== lungsIdx && !(subtyped && (c === ggIdx || c === consIdx));
+  const masks = names.map((_, c) => (c === infectionIdx || c === lungsIdx || plain(c) ? new Uint8Array(n) : null));
+  const unionMask = union ? new Uint8Array(n) : null;
+  const plainCounts = new Float64Array(names.length); // voxels of each plain mask
   const probs: (Float32Array | null)[] = names.map((_, c) => (keep === 'all' ? new Float32Array(n) : null));
   let infectionProb: Float32Array | null = null;
   if (keep !== 'none') infectionProb = !union && probs[infectionIdx] ? probs[infectionIdx]! : new Float32Array(n);
@@ -193,6 +224,7 @@ export async function segmentVolume(segmenter: SliceSegmenter, volume: Volume, o
   const lane = async () => {
     const gather = new Float32Array(area); // reused: each lane awaits its slice
     const combined = union && infectionProb ? new Float32Array(area) : null;
+    const either = unionMask ? new Uint8Array(area) : null;
     const kinds = subtype ? new Uint8Array(area) : null;
     while (!stopped) {
       const s = next++;
@@ -212,8 +244,18 @@ export async function segmentVolume(segmenter: SliceSegmenter, volume: Volume, o
       for (let c = 0; c < nClasses; c++) {
         const cls = r.classes[c]!;
         thresholds[c] = cls.threshold;
-        insertSlice(masks[c]!, layout, s, cls.mask);
+        if (masks[c]) insertSlice(masks[c]!, layout, s, cls.mask);
         if (probs[c]) insertSlice(probs[c]!, layout, s, cls.probabilities);
+        if (plain(c)) {
+          let k = 0;
+          for (let i = 0; i < area; i++) k += cls.mask[i] !== 0 ? 1 : 0;
+          plainCounts[c] = plainCounts[c]! + k;
+        }
+      }
+      if (either) {
+        const g = r.classes[ggIdx]!.mask, k = r.classes[consIdx]!.mask;
+        for (let i = 0; i < area; i++) either[i] = g[i]! | k[i]!;
+        insertSlice(unionMask!, layout, s, either);
       }
       if (combined || kinds) {
         const g = r.classes[ggIdx]!.probabilities, k = r.classes[consIdx]!.probabilities;
@@ -245,66 +287,61 @@ export async function segmentVolume(segmenter: SliceSegmenter, volume: Volume, o
   if (nonFinite > 0) warnings.push(`${nonFinite} NaN or infinite voxel(s) were segmented as ${fillValue}`);
   const t1 = now();
 
-  // 3D post-processing.
+  // 3D post-processing, inside the box around the infection and lung masks: outside it both are
+  // background, and it is a fraction of a CT volume.
   const pp = options.postprocess ?? {};
   const connectivity = pp.connectivity ?? 26;
   const background: Connectivity3D = connectivity === 6 ? 26 : 6; // complementary, for hole filling
-  const grid = { width: dims[0], height: dims[1], depth: dims[2] };
-  let infection: Uint8Array;
-  if (union) {
-    infection = new Uint8Array(n);
-    const g = masks[ggIdx]!, k = masks[consIdx]!;
-    for (let i = 0; i < n; i++) infection[i] = g[i]! | k[i]!;
-  } else {
-    infection = masks[infectionIdx]!;
-  }
-  let lungs: Uint8Array | null = lungsIdx >= 0 ? masks[lungsIdx]! : null;
-  if (pp.fillHoles) {
-    infection = fillHoles(infection, grid, background);
-    if (lungs) lungs = fillHoles(lungs, grid, background);
-  }
-  const restrict = pp.restrictToLungs ?? lungs !== null;
-  if (restrict) {
-    if (!lungs) throw new TvunetError('INVALID_OPTIONS', `postprocess.restrictToLungs needs a 'lungs' class; the model has ${names.join(', ')}`);
-    infection = restrictToMask(infection, lungs);
-  }
+  const rawInfection = unionMask ?? masks[infectionIdx]!;
+  const rawLungs = lungsIdx >= 0 ? masks[lungsIdx]! : null;
+  const restrict = pp.restrictToLungs ?? rawLungs !== null;
+  if (restrict && !rawLungs) throw new TvunetError('INVALID_OPTIONS', `postprocess.restrictToLungs needs a 'lungs' class; the model has ${names.join(', ')}`);
+  const grid = { width: dims[0], height: dims[1], depth: dims[2], is3D: true };
+  const box = foregroundBox(rawLungs ? [rawInfection, rawLungs] : [rawInfection], grid);
+  const crop = (m: Uint8Array) => (box ? cropToBox(m, grid, box) : new Uint8Array(0));
+  const uncrop = (m: Uint8Array) => {
+    const out = new Uint8Array(n);
+    if (box) pasteBox(out, grid, box, m);
+    return out;
+  };
+  let infection = crop(rawInfection);
+  let lungs = rawLungs && crop(rawLungs);
   const spacing = volume.spacingMm;
   const voxelMl = voxelVolumeMl(spacing);
-  if (pp.minLesionMl) infection = removeSmallComponents(infection, grid, (pp.minLesionMl / voxelMl) * (1 - 1e-9), connectivity);
+  if (box) {
+    const { width, height, depth } = boxGrid(box, grid);
+    const inner = { width, height, depth };
+    if (pp.fillHoles) {
+      infection = fillHoles(infection, inner, background);
+      if (lungs) lungs = fillHoles(lungs, inner, background);
+    }
+    if (restrict) infection = restrictToMask(infection, lungs!);
+    if (pp.minLesionMl) infection = removeSmallComponents(infection, inner, (pp.minLesionMl / voxelMl) * (1 - 1e-9), connectivity);
+  }
   if (signal?.aborted) throw cancelled();
 
-  const labels = new Uint8Array(n);
+  const { labels: labelsInBox, groundGlass: ggInBox, consolidation: consInBox, labelCounts, lungVoxels } = labelVoxels(infection, subtyped ? crop(subtype!) : null, lungs);
   const labelNames = subtyped ? ['background', 'ground-glass', 'consolidation'] : ['background', union ? 'infection' : names[infectionIdx]!];
-  for (let i = 0; i < n; i++) labels[i] = infection[i] === 0 ? 0 : subtype ? subtype[i]! : 1;
-
-  const finalMasks = masks.map((m, c) => {
-    if (c === infectionIdx) return infection;
-    if (c === lungsIdx && lungs) return lungs;
-    if (subtyped && (c === ggIdx || c === consIdx)) {
-      const want = c === ggIdx ? 1 : 2;
-      const m = new Uint8Array(n); // a plain loop: Uint8Array.from with a callback is slow at 10⁸ voxels
-      for (let i = 0; i < n; i++) m[i] = labels[i] === want ? 1 : 0;
-      return m;
-    }
-    return m;
-  });
-  const count = (m: Uint8Array) => {
-    let k = 0;
-    for (let i = 0; i < m.length; i++) k += m[i]! !== 0 ? 1 : 0;
-    return k;
-  };
-  const classes: VolumeClassResult[] = names.map((name, c) => ({
-    name, threshold: thresholds[c]!, mask: finalMasks[c]!, probabilities: probs[c] ?? null, volumeMl: count(finalMasks[c]!) * voxelMl,
-  }));
-  const burden = computeBurden({
+  const burden = burdenInBox({
     infection, lungs, dims, spacingMm: spacing, affine: volume.affine, connectivity, layout,
-    ...(subtyped ? { labels, labelNames } : {}),
+    ...(subtyped ? { labels: labelsInBox, labelNames } : {}),
+  }, box);
+  const infectionMask = uncrop(infection), lungsMask = lungs && uncrop(lungs);
+  const classes: VolumeClassResult[] = names.map((name, c) => {
+    let mask: Uint8Array, voxels: number;
+    if (c === infectionIdx) [mask, voxels] = [infectionMask, infection.length - labelCounts[0]!];
+    else if (c === lungsIdx) [mask, voxels] = [lungsMask!, lungVoxels];
+    else if (plain(c)) [mask, voxels] = [masks[c]!, plainCounts[c]!];
+    else if (c === ggIdx) [mask, voxels] = [uncrop(ggInBox!), labelCounts[1]!];
+    else [mask, voxels] = [uncrop(consInBox!), labelCounts[2]!];
+    return { name, threshold: thresholds[c]!, mask, probabilities: probs[c] ?? null, volumeMl: voxels * voxelMl };
   });
+  const labels = uncrop(labelsInBox);
   const t2 = now();
   return {
     dims, spacingMm: [...spacing], affine: volume.affine.map((r) => r.slice()), source: volume.source,
     classes,
-    infection: { source: union ? 'ground-glass+consolidation' : names[infectionIdx]!, mask: infection, probabilities: infectionProb },
+    infection: { source: union ? 'ground-glass+consolidation' : names[infectionIdx]!, mask: infectionMask, probabilities: infectionProb },
     labels, labelNames, burden, layout, warnings,
     timings: { totalMs: t2 - t0, segmentMs: t1 - t0, postprocessMs: t2 - t1, slicesPerSecond: total / ((t1 - t0) / 1000) },
   };

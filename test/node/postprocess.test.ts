@@ -18,6 +18,7 @@ import {
   type MaskDims,
 } from '../../src/postprocess/index.js';
 import { TvunetError } from '../../src/errors.js';
+import { foregroundBox } from '../../src/postprocess/box.js';
 import {
   blobMask,
   canonicalLabels,
@@ -264,6 +265,28 @@ describe('properties', () => {
         assert.equal(ours.components.reduce((s, k) => s + k.size, 0), countOf(data));
       }
     }), { numRuns: 150 });
+  });
+
+  test('foregroundBox is the brute-force bounding box, word-scanned rows (width % 4 = 0) and unaligned views included', () => {
+    const widths = fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(4, 8, 12, 16));
+    fc.assert(fc.property(widths, fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 2 }), fc.nat(), (width, height, depth, shift, margin, seed) => {
+      const random = seededRandom(seed);
+      const n = width * height * depth;
+      const density = random() < 0.2 ? 0 : random() * 0.3;
+      const data = new Uint8Array(n + shift).subarray(shift); // shift > 0: a view not 4-byte aligned
+      for (let i = 0; i < n; i++) data[i] = random() < density ? 1 + Math.floor(random() * 255) : 0;
+      const grid = { width, height, depth, is3D: true };
+      let want: { min: number[]; max: number[] } | null = null;
+      for (let i = 0; i < n; i++) {
+        if (data[i] === 0) continue;
+        const p = [i % width, Math.floor(i / width) % height, Math.floor(i / (width * height))];
+        want = want ? { min: want.min.map((v, a) => Math.min(v, p[a]!)), max: want.max.map((v, a) => Math.max(v, p[a]!)) } : { min: p, max: [...p] };
+      }
+      const got = foregroundBox([data], grid, margin);
+      if (!want) return assert.equal(got, null);
+      const size = [width, height, depth];
+      assert.deepEqual(got, { min: want.min.map((v) => Math.max(0, v - margin)), max: want.max.map((v, a) => Math.min(size[a]! - 1, v + margin)) });
+    }), { numRuns: 400 });
   });
 
   test('fillHoles ⊇ mask and is idempotent; removeSmall / keepLargest ⊆ mask; outputs are 0/1', () => {
