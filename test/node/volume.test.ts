@@ -284,7 +284,8 @@ describe('random weights: segmentVolume on real slices, in-process vs a pool of 
     const local = await segmentVolume(segmenter, volume, options);
     const progress: number[] = [];
     const remote = await segmentVolume(pool, volume, { ...options, onProgress: (p) => progress.push(p.done) });
-    assert.equal(pool.concurrency, 2);
+    assert.equal(pool.size, 2);
+    assert.equal(pool.concurrency, 4, "two slices queued per worker");
     assert.deepEqual(progress, Array.from({ length: stack.depth }, (_, i) => i + 1));
     assert.deepEqual(remote.labels, local.labels);
     for (let c = 0; c < 4; c++) assert.deepEqual(remote.classes[c]!.mask, local.classes[c]!.mask, local.classes[c]!.name);
