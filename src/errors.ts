@@ -10,6 +10,7 @@ export type TvunetErrorCode =
   | 'CLOSED' // the segmenter was used after close()
   | 'WORKER' // the worker died or was terminated mid-call
   | 'DECODE' // an image or volume file could not be decoded
+  | 'WRITE' // an output file or folder could not be written (disk full, no permission, a file in the way)
   | 'CANCELLED'; // the caller cancelled the operation
 
 /**

@@ -173,13 +173,14 @@ function showReport(burden, warnings, input) {
 
 // --- Input: file picker and drag-and-drop.
 let busy = false;
-async function run(fileList) {
-  const files = [...fileList];
-  if (busy || files.length === 0) return;
+/** `listing`: the promise of tv.listInputFiles for a drop or a file / folder picker. */
+async function run(listing) {
+  if (busy) return void listing.catch(() => undefined);
   busy = true;
-  $('files').disabled = true;
+  for (const id of ['files', 'folder']) $(id).disabled = true;
   example.error = null;
   try {
+    const files = await listing;
     const pool = await poolReady;
     setStatus('reading', `Reading ${files.length === 1 ? files[0].name : `${files.length} files`}…`, null);
     const input = await readInput(files, pool);
@@ -204,11 +205,16 @@ async function run(fileList) {
     fail(e);
   } finally {
     busy = false;
-    $('files').disabled = false;
+    for (const id of ['files', 'folder']) $(id).disabled = false;
   }
 }
 
-$('files').addEventListener('change', (e) => run(e.target.files));
+for (const id of ['files', 'folder']) {
+  $(id).addEventListener('change', (e) => {
+    run(tv.listInputFiles(e.target.files));
+    e.target.value = '';
+  });
+}
 const drop = $('drop');
 drop.addEventListener('dragover', (e) => {
   e.preventDefault();
@@ -218,5 +224,5 @@ drop.addEventListener('dragleave', () => drop.classList.remove('over'));
 drop.addEventListener('drop', (e) => {
   e.preventDefault();
   drop.classList.remove('over');
-  run(e.dataTransfer.files);
+  run(tv.listInputFiles(e.dataTransfer));
 });

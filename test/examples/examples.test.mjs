@@ -208,13 +208,13 @@ describe(`examples (${TRAINED ? 'trained model' : 'seeded random weights'}, real
       await build({ configFile: join(REPO, 'examples/react/vite.config.js'), logLevel: 'error' });
     });
 
-    /** Opens the built app, waits for the pool, gives the files to the page's file input, waits for the result. */
-    async function segmentInReact(files, url = `/examples/react/dist/${QUERY}`) {
+    /** Opens the built app, waits for the pool, gives the files to a file input of the page (default the first), waits for the result. */
+    async function segmentInReact(files, { url = `/examples/react/dist/${QUERY}`, input = 'input[type=file]' } = {}) {
       const opened = await openPage(url);
       const { page } = opened;
       await waitForState(page, ['ready']);
       assert.equal(await page.evaluate(() => window.__tvunetExample.modelName), fixture.modelName);
-      await (await page.$('input[type=file]')).uploadFile(...files);
+      await (await page.$(input)).uploadFile(...files);
       await waitForState(page, ['done']);
       return opened;
     }
@@ -276,6 +276,17 @@ describe(`examples (${TRAINED ? 'trained model' : 'seeded random weights'}, real
       }
     });
 
+    it(`a DICOM series as a folder, from the folder picker (a .DS_Store beside the slices): burden equals the library's in Node (${WEIGHTS})`, async () => {
+      const { page, problems } = await segmentInReact([fixture.dicomDir], { input: 'input[webkitdirectory]' });
+      try {
+        const burden = await checkResult(page, fixture.expectedDicom);
+        assert.deepEqual(await reportTexts(page), expectedTexts(burden), 'report text');
+        assert.deepEqual(problems, [], 'no console errors, page errors or CSP violations');
+      } finally {
+        await page.close();
+      }
+    });
+
     it(`on Vite's dev server (StrictMode, unbundled tvunet worker): same burden as in Node (${WEIGHTS})`, async () => {
       // `npm run examples:react`: the library's own worker file, served by Vite; the model comes
       // cross-origin from the static server.
@@ -283,7 +294,7 @@ describe(`examples (${TRAINED ? 'trained model' : 'seeded random weights'}, real
       await dev.listen();
       try {
         const url = `${dev.resolvedUrls.local[0]}?model=${encodeURIComponent(`${server.url}/__test__/model/model.json`)}&backend=wasm&workers=2`;
-        const { page, problems } = await segmentInReact([fixture.niftiPath], url);
+        const { page, problems } = await segmentInReact([fixture.niftiPath], { url });
         try {
           await checkResult(page, fixture.expected);
           assert.deepEqual(problems, [], 'no console errors or page errors');

@@ -138,6 +138,7 @@ export async function buildFixture(dir, { seed = 7, trainedModelDir = null } = {
     writeFileSync(p, f.bytes);
     return p;
   });
+  writeFileSync(join(dicomDir, '.DS_Store'), 'Bud1 junk a folder picker also returns'); // for the folder picker test
 
   let model, modelDir;
   if (trainedModelDir) {
@@ -166,5 +167,5 @@ export async function buildFixture(dir, { seed = 7, trainedModelDir = null } = {
   } finally {
     segmenter.close();
   }
-  return { source, niftiPath, pngPaths, dicomPaths, modelDir, modelName: model.manifest.name, volume, expected, expectedPng, expectedDicom };
+  return { source, niftiPath, pngPaths, dicomPaths, dicomDir, modelDir, modelName: model.manifest.name, volume, expected, expectedPng, expectedDicom };
 }

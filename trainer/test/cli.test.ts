@@ -130,6 +130,9 @@ describe('tvunet errors: non-zero exit, one line "tvunet: …" naming the proble
     ['binary masks for a palette class', () => ['eval', '--images', FIX.semisegImgs, '--masks', FIX.semisegGT, '--out', out(), '--model', modelDir, '--class', 'consolidation', '--backend', 'wasm'], /needs palette-indexed multi-class masks/],
     ['bad --data spec', () => ['train', '--data', 'dicom:/x', '--out', out()], /--data "dicom:\/x": expected/],
     ['bad architecture', () => ['train', '--data', `pairs:${FIX.semisegImgs},masks=${FIX.semisegGT}`, '--out', out(), '--size', '40', '--depth', '4'], /inputSize 40 is not a multiple of 2\^depth = 16/],
+    ['output folder under a file (segment)', () => ['segment', img(), '--out', join(bad, 'notes.txt', 'out'), '--model', modelDir], /cannot write to the output folder .*notes\.txt\/out \(ENOTDIR\) \[WRITE\]/],
+    ['output folder under a file (eval)', () => ['eval', '--images', FIX.semisegImgs, '--masks', FIX.semisegGT, '--out', join(bad, 'notes.txt', 'out'), '--model', modelDir], /cannot write to the output folder .*\(ENOTDIR\) \[WRITE\]/],
+    ['output folder under a file (train), before any data is read', () => ['train', '--data', `semiseg:${join(work, 'nope-data')}`, '--out', join(bad, 'notes.txt', 'out')], /cannot write to the output folder .*\(ENOTDIR\) \[WRITE\]/],
     ['unknown class for train', () => ['train', '--data', `pairs:${FIX.semisegImgs},masks=${FIX.semisegGT}`, '--out', out(), '--classes', 'infection,tumour'], /--classes: unknown class "tumour"/],
   ];
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
@@ -198,6 +198,30 @@ describe('training on real slices', () => {
     await writeFile(join(legacy, 'best.bin'), raw);
     await writeFile(join(legacy, 'best.json'), JSON.stringify({ meta: {}, sha256: createHash('sha256').update(raw).digest('hex'), tensors: [{ name: 'x', shape: [2], offset: 0, length: 2 }] }));
     assert.deepEqual([...(await loadTensors(legacy, 'best')).tensors[0]!.data], [5, 6]);
+  });
+
+  it('a full disk (writes to /dev/full: ENOSPC) is a WRITE error and never replaces the last good checkpoint or best weights', async () => {
+    const dir = await tempDir('full-disk');
+    const t = (v: number): NamedArray[] => [{ name: 'a', shape: [3], data: Float32Array.of(v, v + 1, v + 2) }];
+    await saveCheckpoint(dir, 'ckpt-000001', { epoch: 1 }, t(1));
+    await saveTensors(dir, 'best', t(1), { epoch: 1 });
+    const full = async (name: string) => symlink('/dev/full', join(dir, name));
+    // The next data file, then the next index, each made to land on a full disk.
+    await full('ckpt-000002.bin.tmp');
+    await assert.rejects(saveCheckpoint(dir, 'ckpt-000002', { epoch: 2 }, t(2)), (e: Error & { code?: string }) => e.code === 'WRITE' && /checkpoint\.json .*\(ENOSPC\); the previous one is kept/.test(e.message));
+    await rm(join(dir, 'ckpt-000002.bin.tmp'));
+    await full('checkpoint.json.tmp');
+    await assert.rejects(saveCheckpoint(dir, 'ckpt-000002', { epoch: 2 }, t(2)), (e: Error & { code?: string }) => e.code === 'WRITE' && e.message.includes('ENOSPC'));
+    const kept = await loadCheckpoint<{ epoch: number }>(dir);
+    assert.equal(kept!.state.epoch, 1, 'checkpoint.json still names epoch 1');
+    assert.deepEqual([...kept!.tensors[0]!.data], [1, 2, 3], 'and its data file is intact (sha256 checked on load)');
+    await full('best.json.tmp');
+    await assert.rejects(saveTensors(dir, 'best', t(2), { epoch: 2 }), (e: Error & { code?: string }) => e.code === 'WRITE' && e.message.includes('ENOSPC'));
+    assert.deepEqual([...(await loadTensors(dir, 'best')).tensors[0]!.data], [1, 2, 3], 'best weights unchanged');
+    // Space again: the next saves succeed and clean up.
+    for (const f of await readdir(dir)) if (f.endsWith('.tmp')) await rm(join(dir, f));
+    await saveCheckpoint(dir, 'ckpt-000002', { epoch: 2 }, t(2));
+    assert.equal((await loadCheckpoint<{ epoch: number }>(dir))!.state.epoch, 2);
   });
 
   it('the learning-rate schedule reaches every optimiser (sgd, adam, adagrad, adadelta)', () => {

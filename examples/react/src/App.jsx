@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { listInputFiles } from 'tvunet/volume';
 import { PNG_SPACING_MM, readVolumeFiles } from './readVolumeFiles.js';
 import { Report } from './Report.jsx';
 import { SliceView } from './SliceView.jsx';
@@ -24,13 +25,18 @@ function DropZone({ disabled, onFiles }) {
       className={`drop${over ? ' over' : ''}`}
       onDragOver={(e) => { e.preventDefault(); setOver(true); }}
       onDragLeave={() => setOver(false)}
-      onDrop={(e) => { e.preventDefault(); setOver(false); if (!disabled) onFiles(e.dataTransfer.files); }}
+      onDrop={(e) => { e.preventDefault(); setOver(false); if (!disabled) onFiles(listInputFiles(e.dataTransfer)); }}
     >
-      <p>Drop a CT volume here: one <code>.nii</code> / <code>.nii.gz</code> file, the DICOM files of one series, or PNG slices (sorted by name).</p>
+      <p>Drop a CT volume here: one <code>.nii</code> / <code>.nii.gz</code> file, a DICOM series (its files or its folder), or PNG slices (sorted by name).</p>
       <label className="button">
         Choose files…
         <input type="file" multiple disabled={disabled} accept=".nii,.gz,.dcm,.png,application/dicom,image/png"
-          onChange={(e) => { onFiles(e.target.files); e.target.value = ''; }} />
+          onChange={(e) => { onFiles(listInputFiles(e.target.files)); e.target.value = ''; }} />
+      </label>
+      <label className="button">
+        Choose a folder…
+        <input type="file" webkitdirectory="" disabled={disabled}
+          onChange={(e) => { onFiles(listInputFiles(e.target.files)); e.target.value = ''; }} />
       </label>
     </section>
   );
@@ -43,14 +49,14 @@ export function App() {
   const [showOverlay, setShowOverlay] = useState(true);
   const busy = run?.state === 'reading' || run?.state === 'segmenting';
 
-  const onFiles = useCallback(async (fileList) => {
-    const files = [...fileList];
-    if (!pool || files.length === 0) return;
+  /** `listing`: the promise of listInputFiles for a drop or a file / folder picker. */
+  const onFiles = useCallback(async (listing) => {
+    if (!pool) return void listing.catch(() => undefined); // the drop zone is disabled until the pool is up
     const id = Date.now();
     const update = (patch) => setRun((r) => ({ ...r, ...patch }));
     setRun({ id, state: 'reading', fraction: null });
     try {
-      const volume = await readVolumeFiles(files, pool);
+      const volume = await readVolumeFiles(await listing, pool);
       update({ state: 'segmenting', fraction: 0, volume });
       const result = await segment(volume, {
         postprocess: POSTPROCESS,

@@ -1,5 +1,5 @@
-/** What segment and eval share: input discovery, the model location and a Node segmenter. */
-import { readdir, stat } from 'node:fs/promises';
+/** What the commands share: input discovery, the output folder, the model location and a Node segmenter. */
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TvunetError } from '../../../src/errors.js';
@@ -10,6 +10,22 @@ import { IMAGE_EXTENSIONS } from '../io/image-files.js';
 
 /** The shipped default model (uint8 variant), as a path in this checkout. */
 export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../../models/default/uint8/', import.meta.url));
+
+/**
+ * Creates the output folder and checks that a file can be written in it, before any long work:
+ * TvunetError('WRITE') naming the folder and the system's reason (ENOTDIR, EACCES, EROFS, ENOSPC…).
+ */
+export async function prepareOutputFolder(dir: string): Promise<void> {
+  const probe = join(dir, `.tvunet-write-check-${process.pid}`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(probe, 'ok');
+    await rm(probe);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new TvunetError('WRITE', `cannot write to the output folder ${resolve(dir)} (${code})`, { cause: e });
+  }
+}
 
 const isImage = (name: string) => (IMAGE_EXTENSIONS as readonly string[]).includes(extname(name).toLowerCase());
 

@@ -1,5 +1,5 @@
 /** `tvunet eval`: the paper's metrics of a model on image/mask pairs, with tables and a PR curve. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TvunetError } from '../../../src/errors.js';
 import {
@@ -12,7 +12,7 @@ import { createProgress } from '../cli/progress.js';
 import { pairedSamples } from '../data/datasets.js';
 import { encodePng, multiClassIndices, readImageFile, type DecodedImage } from '../io/image-files.js';
 import { renderLineChart } from '../report/chart.js';
-import { createNodeSegmenter } from './common.js';
+import { createNodeSegmenter, prepareOutputFolder } from './common.js';
 
 export const EVAL_HELP = `tvunet eval --images DIR --masks DIR --out DIR [options]
 
@@ -101,6 +101,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   if (!values.images || !values.masks || !values.out) throw new TvunetError('INVALID_OPTIONS', 'eval needs --images DIR --masks DIR --out DIR');
   const cls = values.class ?? 'infection';
   const pairs = await pairedSamples(values.images, values.masks);
+  await prepareOutputFolder(values.out);
   const { segmenter, modelDir } = await createNodeSegmenter(values.model, values.backend);
   try {
     const classes = segmenter.manifest.classes.map((c) => c.name);
@@ -139,7 +140,6 @@ export async function evalCommand(argv: string[]): Promise<void> {
       precision: pooled.precision, mIoU: pooled.meanIoU, meanPerImage: mean, pooled,
       averagePrecision: averagePrecision(probs, truths), sweep, perImage, model: modelDir, backend: segmenter.backend.backend,
     };
-    await mkdir(values.out, { recursive: true });
     await writeFile(join(values.out, 'eval.json'), JSON.stringify(report, null, 2));
     await writeFile(join(values.out, 'eval.md'), evalMarkdown(report));
     const curve = precisionRecallCurve(probs, truths, { bins: 1000 });

@@ -1,5 +1,5 @@
 /** `tvunet segment`: masks, probability maps, overlays and a report for CT slices and CT volumes. */
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { TvunetError } from '../../../src/errors.js';
@@ -18,7 +18,7 @@ import { choiceOption, numberOption, parseCommandArgs } from '../cli/args.js';
 import { createProgress } from '../cli/progress.js';
 import { encodePng, grayToRgba, readImageFile } from '../io/image-files.js';
 import { renderOverlay, type OverlayMask } from '../report/overlay.js';
-import { collectImages, createNodeSegmenter } from './common.js';
+import { collectImages, createNodeSegmenter, prepareOutputFolder } from './common.js';
 
 export const SEGMENT_HELP = `tvunet segment <image, folder, volume or DICOM folder>... --out DIR [options]
 
@@ -251,13 +251,13 @@ export async function segmentCommand(argv: string[]): Promise<void> {
   const connectivity = Number(choiceOption('connectivity', values.connectivity, ['6', '26'], '26')) as 6 | 26;
   const overlays = numberOption('overlays', values.overlays, 3, (n) => Number.isInteger(n) && n >= 0);
   const workersOption = values.workers === 'auto' ? 0 : numberOption('workers', values.workers, 1, (n) => Number.isInteger(n) && n >= 1 && n <= 64);
+  await prepareOutputFolder(values.out);
   const { segmenter, backend, modelDir } = await createNodeSegmenter(values.model, values.backend);
   let pool: WorkerPool | null = null;
   try {
     const classNames = segmenter.manifest.classes.map((c) => c.name);
     const primary = values.class ?? classNames[0]!;
     if (!classNames.includes(primary)) throw new TvunetError('INVALID_OPTIONS', `--class ${primary}: the model has ${classNames.join(', ')}`);
-    await mkdir(values.out, { recursive: true });
     if (volumes.length > 0 && workersOption !== 1) {
       const workerBackend = segmenter.backend.backend === 'cpu' ? 'cpu' : 'wasm';
       if (segmenter.backend.backend !== workerBackend) console.warn(`--workers: worker threads run ${workerBackend}, not ${segmenter.backend.backend}`);

@@ -1,11 +1,12 @@
 /** `tvunet train`: trains TV-UNet weights on real CT data and exports them in the library's format. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TvunetError } from '../../../src/errors.js';
 import { validateUNetConfig, type UpsamplingKind } from '../../../src/model/config.js';
 import { initNodeBackend, NODE_BACKENDS } from '../backends/node-backend.js';
 import { choiceOption, numberOption, parseCommandArgs } from '../cli/args.js';
 import { createProgress } from '../cli/progress.js';
+import { prepareOutputFolder } from './common.js';
 import { DEFAULT_AUGMENT } from '../data/augment.js';
 import { CLASS_NAMES, loadDataSpec, parseDataSpec, type SampleRef } from '../data/datasets.js';
 import { splitByGroup } from '../data/split.js';
@@ -84,6 +85,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     upsampling: choiceOption<UpsamplingKind>('upsampling', values.upsampling, ['transpose', 'bilinear'], 'transpose'),
   });
   const specs = values.data.map(parseDataSpec);
+  await prepareOutputFolder(values.out);
   const samples: SampleRef[] = [];
   const sourceWeights: Record<string, number> = {};
   for (const spec of specs) {
@@ -99,7 +101,6 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const backend = await initNodeBackend(choiceOption('backend', values.backend, NODE_BACKENDS, 'auto'));
   console.log(`backend: ${backend.backend} (${backend.reason})`);
   console.log(`data: ${samples.length} slices; train ${split.train.length}, validation ${split.validation.length}, test ${split.test.length} (split by patient, seed ${seed})`);
-  await mkdir(values.out, { recursive: true });
   const groups = (list: SampleRef[]) => [...new Set(list.map((s) => s.group))].sort();
   await writeFile(join(values.out, 'split.json'), JSON.stringify({
     seed, specs,

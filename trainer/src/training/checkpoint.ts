@@ -61,7 +61,8 @@ async function writePair(dir: string, dataFile: string, raw: Uint8Array, jsonFil
     await writeFileSynced(join(dir, `${jsonFile}.tmp`), JSON.stringify(json));
     await rename(join(dir, `${jsonFile}.tmp`), join(dir, jsonFile));
   } catch (e) {
-    throw new TvunetError('INVALID_OPTIONS', `cannot write ${jsonFile} in ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; the previous one is kept`, { cause: e });
+    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new TvunetError('WRITE', `cannot write ${jsonFile} in ${dir} (${reason}); the previous one is kept`, { cause: e });
   }
   for (const f of await readdir(dir)) {
     if (stale.test(f) && f !== dataFile) await unlink(join(dir, f)).catch(() => undefined);
