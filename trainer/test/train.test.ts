@@ -23,7 +23,7 @@ import { loadCheckpoint, loadTensors, saveCheckpoint, saveTensors, type NamedArr
 import { exportModel, namedWeightsToTensors, THRESHOLD_CANDIDATES } from '../src/training/export.js';
 import { createOptimizer, OPTIMIZERS, setLearningRate } from '../src/training/optimizers.js';
 import { train, type TrainOptions } from '../src/training/train-loop.js';
-import { CLI, doctorSlices, REPO, tempDir } from './helpers.js';
+import { CLI, doctorSlices, REPO, runCli, tempDir } from './helpers.js';
 
 const CLASSES = ['infection'];
 const CONFIG: UNetConfig = { depth: 2, baseChannels: 4, inputSize: 64, inChannels: 1, outChannels: 1, upsampling: 'transpose' };
@@ -357,5 +357,27 @@ describe('training on real slices', () => {
       seg.close();
     }
     assert.deepEqual((await readdir(out)).filter((f) => f.endsWith('.tmp')), [], 'no temporaries left after the resumed run');
+  });
+
+  it('`tvunet train` on a full disk stops with one line naming ENOSPC [WRITE]; its last checkpoint stays and resumes (CLI)', async () => {
+    const out = await tempDir('full-disk-cli');
+    const args = [
+      CLI, 'train', '--data', `pairs:${slices.images},masks=${slices.masks}`, '--out', out, '--classes', 'infection',
+      '--size', '32', '--base', '4', '--depth', '2', '--batch-size', '2', '--steps-per-epoch', '2', '--val-fraction', '0.3',
+      '--backend', 'wasm', '--seed', '3',
+    ];
+    const run = (extra: string[]) => runCli([...args.slice(1), ...extra]);
+    assert.equal((await run(['--epochs', '1'])).code, 0);
+    await symlink('/dev/full', join(out, 'ckpt-000002.bin.tmp')); // epoch 2's checkpoint lands on a full disk
+    const full = await run(['--epochs', '2', '--resume']);
+    assert.notEqual(full.code, 0);
+    const lines = full.stderr.trimEnd().split('\n').filter((l) => l.startsWith('tvunet: '));
+    assert.equal(lines.length, 1, full.stderr);
+    assert.match(lines[0]!, /^tvunet: cannot write checkpoint\.json in .*full-disk-cli.* \(ENOSPC\); the previous one is kept \[WRITE\]$/);
+    assert.equal(JSON.parse(await readFile(join(out, 'checkpoint.json'), 'utf8')).state.loop.epoch, 1, 'epoch 1 checkpoint kept');
+    await rm(join(out, 'ckpt-000002.bin.tmp'));
+    const resumed = await run(['--epochs', '2', '--resume']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(JSON.parse(await readFile(join(out, 'checkpoint.json'), 'utf8')).state.loop.epoch, 2);
   });
 });
