@@ -53,31 +53,12 @@ poolReady.then((pool) => {
   setStatus('ready', `Ready: model ${pool.manifest.name}, ${pool.size} worker(s) on ${pool.backend.backend}. Open a CT volume.`, 0);
 }, fail);
 
-/** PNG slices (sorted by name, numbers numerically) → a 0…255 'display' volume. */
-async function readPngStack(files) {
-  const sorted = [...files].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
-  let width = 0, height = 0, data = null;
-  for (const [z, file] of sorted.entries()) {
-    const bitmap = await createImageBitmap(file, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
-    if (z === 0) {
-      ({ width, height } = bitmap);
-      data = new Float32Array(width * height * sorted.length);
-    }
-    if (bitmap.width !== width || bitmap.height !== height) throw new Error(`${file.name} is ${bitmap.width}×${bitmap.height}, the first slice ${width}×${height}`);
-    const ctx = new OffscreenCanvas(width, height).getContext('2d');
-    ctx.drawImage(bitmap, 0, 0);
-    const rgba = ctx.getImageData(0, 0, width, height).data;
-    for (let i = 0; i < width * height; i++) data[z * width * height + i] = rgba[4 * i]; // grey: R = G = B
-  }
-  return tv.createVolume(data, [width, height, sorted.length], { kind: 'display', spacingMm: PNG_SPACING_MM });
-}
-
 /** Files → { volume, ctNifti (bytes NiiVue displays), name }. NIfTI and DICOM are parsed in a worker. */
 async function readInput(files, pool) {
   const isPng = (f) => /\.png$/i.test(f.name) || f.type === 'image/png';
   if (files.some(isPng)) {
     if (!files.every(isPng)) throw new Error('drop PNG slices on their own, not mixed with other files');
-    const volume = await readPngStack(files);
+    const volume = await tv.readImageStack(files, { spacingMm: PNG_SPACING_MM }); // in name order (listInputFiles)
     const ctNifti = await tv.writeNifti(Uint8Array.from(volume.data), volume.dims, { geometry: volume });
     return { volume, ctNifti, name: 'slices' };
   }

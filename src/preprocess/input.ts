@@ -50,7 +50,8 @@ function isImageDataLike(x: unknown): x is ImageData {
   return typeof x === 'object' && x !== null && 'data' in x && (x as ImageData).data instanceof Uint8ClampedArray && 'width' in x && !('kind' in x);
 }
 
-function lumaOfRgba(rgba: Uint8ClampedArray | Uint8Array, n: number): Float32Array {
+/** Grey level (ITU-R BT.601 luma) of RGBA pixels. @internal */
+export function lumaOfRgba(rgba: Uint8ClampedArray | Uint8Array, n: number): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = 0.299 * rgba[4 * i]! + 0.587 * rgba[4 * i + 1]! + 0.114 * rgba[4 * i + 2]!;
   return out;

@@ -23,5 +23,6 @@ export {
 export { writeLabelNifti, writeProbabilityNifti, type WriteVolumeOptions } from './writers.js';
 export { looksLikeNifti, readVolume, type ReadVolumeOptions, type VolumeFile } from './read.js';
 export { listInputFiles, type DroppedItems, type ListInputFilesOptions } from './input-files.js';
+export { readImageStack, type ReadImageStackOptions } from './image-stack.js';
 export { encodeNifti, niftiAffine, readNifti, writeNifti, NIFTI_INTENT_LABEL, type EncodeNiftiOptions, type NiftiDatatype, type NiftiPixelArray, type ReadNiftiOptions } from '../io/nifti.js';
 export { readDicomSeries, type DicomFileInput, type ReadDicomOptions } from '../io/dicom.js';

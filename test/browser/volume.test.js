@@ -2,8 +2,8 @@
  * Volumes in Chromium through a pool of web workers, from the built bundles (models: SEEDED RANDOM
  * WEIGHTS): readVolume in a worker gives the page's readNifti voxel for voxel, a corrupt file is a
  * typed error that leaves the pool working, segmentVolume over the pool equals the page's own
- * Segmenter; and listInputFiles walks dropped folders (Entries API objects built by the test, as a
- * drop cannot be synthesised with real folders).
+ * Segmenter; listInputFiles walks dropped folders (Entries API objects built by the test, as a
+ * drop cannot be synthesised with real folders); readImageStack stacks PNG slices.
  */
 import { createWorkerPool } from '/dist/tvunet-worker-client.mjs';
 import { CLASSES4, assert, assertEqual, ctSlice, loadUmd, randomModel, rejection } from './helpers.js';
@@ -124,5 +124,45 @@ describe('listInputFiles', () => {
   it('a drop without Entries API support falls back to dataTransfer.files', async () => {
     const files = await tv.listInputFiles({ items: [{ kind: 'file' }], files: [file('b.nii.gz'), file('a.nii')] });
     assertEqual(files.map((f) => f.name).join(), 'a.nii,b.nii.gz');
+  });
+});
+
+describe('readImageStack', () => {
+  let tv;
+  before(async () => {
+    tv = await loadUmd();
+  });
+
+  /** A width×height PNG whose grey level at (x, y) is (x * 7 + y * 3 + seed) % 256, and those levels. */
+  async function greyPng(name, width, height, seed) {
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext('2d');
+    const img = ctx.createImageData(width, height);
+    const grey = new Float32Array(width * height);
+    for (let i = 0; i < width * height; i++) {
+      grey[i] = ((i % width) * 7 + Math.floor(i / width) * 3 + seed) % 256;
+      img.data.set([grey[i], grey[i], grey[i], 255], 4 * i);
+    }
+    ctx.putImageData(img, 0, 0);
+    return { file: new File([await canvas.convertToBlob({ type: 'image/png' })], name, { type: 'image/png' }), grey };
+  }
+
+  it('stacks PNG slices in the order given into a display volume with the spacing given', async () => {
+    const slices = await Promise.all([0, 1, 2].map((z) => greyPng(`${z}.png`, 20, 12, 40 * z)));
+    const v = await tv.readImageStack(slices.map((s) => s.file), { spacingMm: [0.7, 0.7, 5] });
+    assertEqual(JSON.stringify(v.dims), '[20,12,3]', 'dims');
+    assertEqual(v.kind, 'display', 'kind');
+    assertEqual(JSON.stringify(v.spacingMm), '[0.7,0.7,5]', 'spacing');
+    slices.forEach((s, z) => assert(s.grey.every((g, i) => v.data[z * 240 + i] === g), `slice ${z} grey levels`));
+  });
+
+  it('slices of another size are INVALID_INPUT and an undecodable file is DECODE, each naming the file', async () => {
+    const a = await greyPng('a.png', 20, 12, 0), b = await greyPng('b.png', 20, 13, 0);
+    const e = await rejection(tv.readImageStack([a.file, b.file]), 'INVALID_INPUT');
+    assert(/b\.png is 20×13, the first image 20×12/.test(e.message), e.message);
+    const bad = new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3])], 'cut.png', { type: 'image/png' });
+    const d = await rejection(tv.readImageStack([a.file, bad]), 'DECODE');
+    assert(/cut\.png/.test(d.message), d.message);
+    await rejection(tv.readImageStack([]), 'INVALID_INPUT');
   });
 });

@@ -26,6 +26,8 @@ import {
   type WorkerSegmenterOptions,
 } from '../../worker/index.js';
 import { createWorkerSegmenter as createInline } from '../../worker/inline.js';
+import { listInputFiles, readImageStack, segmentVolume, type Volume, type VolumeSegmentation } from '../../src/volume/index.js';
+import type { WorkerPool } from '../../worker/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expectType<T extends true>(): T | void {}
@@ -118,4 +120,24 @@ async function remoteUsage(): Promise<void> {
 expectType<Equal<WorkerSegmenterOptions['backend'], BackendRequest | undefined>>();
 expectType<Equal<WorkerSegmenterOptions['model'], string | URL | EncodedModel | LoadedModel | undefined>>();
 
-export { notABackend, narrow, initOptions, remoteUsage, segmenterUsage, workerUsage };
+// Volumes: a drop's DataTransfer or a picker's FileList in, Files out; a pool is a slice segmenter.
+declare const drop: DataTransfer;
+declare const picked: FileList;
+declare const pool: WorkerPool;
+declare const volume: Volume;
+async function volumeUsage(): Promise<void> {
+  expectType<Equal<Awaited<ReturnType<typeof listInputFiles>>, File[]>>();
+  await listInputFiles(drop);
+  await listInputFiles(picked, { maxFiles: 5000 });
+  // @ts-expect-error: a path is not a drop or a file list
+  await listInputFiles('/scans/ct');
+  expectType<Equal<Awaited<ReturnType<typeof readImageStack>>, Volume>>();
+  await readImageStack(await listInputFiles(picked), { spacingMm: [0.7, 0.7, 5] });
+  // @ts-expect-error: spacing is three numbers
+  await readImageStack([], { spacingMm: [1, 1] });
+  const result: VolumeSegmentation = await segmentVolume(pool, volume, { postprocess: { connectivity: 26 } });
+  expectType<Equal<typeof result.labels, Uint8Array>>();
+  expectType<Equal<WorkerPool['concurrency'], number>>();
+}
+
+export { notABackend, narrow, initOptions, remoteUsage, segmenterUsage, volumeUsage, workerUsage };
