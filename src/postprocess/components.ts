@@ -1,8 +1,8 @@
 /**
  * Connected-component labelling of binary masks (2D and 3D), with per-component size, bounding box
  * and centroid. The labelling itself is run-based (./runs.ts) and confined to the bounding box of
- * the foreground (./box.ts), so whole CT volumes (512 x 512 x 300) label in a fraction of a second
- * per mask; the per-component stats objects are the one per-component allocation.
+ * the foreground (./box.ts): a 512 x 512 x 300 mask labels in one to two seconds on one core
+ * (BENCHMARKS.md); the per-component stats objects are the one per-component allocation.
  */
 import { TvunetError } from '../errors.js';
 import { boxGrid, cropToBox, foregroundBox, pasteBox, type Box } from './box.js';
