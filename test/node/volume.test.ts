@@ -431,6 +431,8 @@ describe('tvunet segment on volumes (random weights)', () => {
     for (let r0 = 0; r0 < 3; r0++) for (let c = 0; c < 4; c++) assert.ok(Math.abs(labels.affine[r0]![c]! - reference.affine[r0]![c]!) < 1e-4, `affine[${r0}][${c}]`);
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     assert.equal(report.volumes[0].source.format, 'dicom');
+    const { availableParallelism } = await import('node:os');
+    assert.equal(report.volumes[0].timings.workers, Math.min(8, availableParallelism()), 'without --workers: one worker thread per core');
     assert.ok(!JSON.stringify(report).includes('Phantom'), 'no patient name in the report');
   });
 });

@@ -49,7 +49,8 @@ Options:
   --connectivity C     volumes: 6 | 26 (26)
   --no-lung-restriction  volumes: keep infection outside the predicted lungs
   --overlays K         volumes: overlay PNGs of the K slices with the largest infected area (3)
-  --workers N          volumes: worker threads segmenting slices in parallel, or "auto" (1)
+  --workers N          volumes: worker threads segmenting slices in parallel, or "auto" (one per
+                       core; the default, except with the tensorflow backend: 1, this thread)
   --series UID         DICOM folders holding several series: the SeriesInstanceUID to read`;
 
 const COLORS: Record<string, [number, number, number]> = {
@@ -250,7 +251,7 @@ export async function segmentCommand(argv: string[]): Promise<void> {
   const minLesionMl = numberOption('min-lesion-ml', values['min-lesion-ml'], 0, (n) => n >= 0);
   const connectivity = Number(choiceOption('connectivity', values.connectivity, ['6', '26'], '26')) as 6 | 26;
   const overlays = numberOption('overlays', values.overlays, 3, (n) => Number.isInteger(n) && n >= 0);
-  const workersOption = values.workers === 'auto' ? 0 : numberOption('workers', values.workers, 1, (n) => Number.isInteger(n) && n >= 1 && n <= 64);
+  const workersOption = values.workers === undefined ? null : values.workers === 'auto' ? 0 : numberOption('workers', values.workers, 1, (n) => Number.isInteger(n) && n >= 1 && n <= 64);
   await prepareOutputFolder(values.out);
   const { segmenter, backend, modelDir } = await createNodeSegmenter(values.model, values.backend);
   let pool: WorkerPool | null = null;
@@ -258,10 +259,12 @@ export async function segmentCommand(argv: string[]): Promise<void> {
     const classNames = segmenter.manifest.classes.map((c) => c.name);
     const primary = values.class ?? classNames[0]!;
     if (!classNames.includes(primary)) throw new TvunetError('INVALID_OPTIONS', `--class ${primary}: the model has ${classNames.join(', ')}`);
-    if (volumes.length > 0 && workersOption !== 1) {
+    // Worker threads run WASM: by default a pool, unless this thread has tfjs-node (CUDA or native).
+    const workers = workersOption ?? (segmenter.backend.backend === 'tensorflow' ? 1 : 0);
+    if (volumes.length > 0 && workers !== 1) {
       const workerBackend = segmenter.backend.backend === 'cpu' ? 'cpu' : 'wasm';
       if (segmenter.backend.backend !== workerBackend) console.warn(`--workers: worker threads run ${workerBackend}, not ${segmenter.backend.backend}`);
-      pool = await createWorkerPool({ model: modelDir, backend: workerBackend, createWorker: startSourceWorker, ...(workersOption > 0 ? { size: workersOption } : {}) });
+      pool = await createWorkerPool({ model: modelDir, backend: workerBackend, createWorker: startSourceWorker, ...(workers > 0 ? { size: workers } : {}) });
     }
     const imageReports = await segmentImages(images, segmenter, values.out, primary, threshold, minRegion, values['fill-holes'] ?? false);
     const volumeReports = await segmentVolumes(volumes, segmenter, pool, values.out, {
