@@ -151,7 +151,7 @@ export function renderMarkdown(r: BenchResults): string {
           return [[`of which the network alone, at best`, `${f1(floorS)} s`, `300 × ${f1(net.stats.medianMs)} ms (Node WASM, network only, above) / ${v.workers} workers: this model's floor on this CPU without a GPU`]];
         })(),
         ['3D post-processing and burden (segmentVolume)', `${f0(v.postprocessMs)} ms`, `lesions ≥ 0.01 mL (26-conn), 3D hole filling, restriction to the predicted lungs, burden: ${v.lesions} lesions, ${f1(v.infectedMl)} mL`],
-        [`**total, ${v.slices} slices**`, `**${f1(v.totalMs / 1000)} s**`, scaled ? `scaled to 300 slices: ${f1(v.totalMsAt300 / 1000)} s` : ''],
+        [`**total, ${v.slices} slices**`, `**${f1(v.totalMs / 1000)} s**`, [scaled ? `scaled to 300 slices: ${f1(v.totalMsAt300 / 1000)} s` : '', v.runs?.length > 1 ? `median of ${v.runs.length} runs (${v.runs.map((ms) => f1(ms / 1000)).join(', ')} s); every row is that run's` : ''].filter(Boolean).join('; ')],
         ['peak memory', `${f0(v.maxRssMb)} MB`, `resourceUsage().maxRSS of the process; sampled process.memoryUsage().rss peak ${f0(v.peakRssSampledMb)} MB (includes the ${f0((v.slices * 512 * 512 * 2) / 2 ** 20)} MB Int16 volume)`],
       ]), '');
     }
