@@ -4,7 +4,7 @@
  * Spec: https://nifti.nimh.nih.gov/pub/dist/src/niftilib/nifti1.h
  */
 import { TvunetError } from '../errors.js';
-import type { Affine } from '../volume/volume.js';
+import type { Affine, NiftiHeaderInfo } from '../volume/volume.js';
 
 /** Voxel types the reader converts and the writer stores. */
 export type NiftiDatatype = 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'float64';
@@ -166,30 +166,19 @@ export function affineToQuatern(affine: Affine): { quatern: [number, number, num
   return { quatern: [b, c, d], qoffset: [affine[0]![3]!, affine[1]![3]!, affine[2]![3]!], pixdim, qfac };
 }
 
+/** The scalar fields the writer copies through unchanged from a header that was read. */
+type CopiedHeaderFields = 'xyztUnits' | 'intentCode' | 'sclSlope' | 'sclInter' | 'calMin' | 'calMax' | 'description'
+  | 'qformCode' | 'sformCode' | 'dimInfo' | 'sliceCode' | 'sliceStart' | 'sliceEnd' | 'sliceDuration' | 'toffset';
+
 /** Fields of a NIfTI-1 header to write (all others zero). */
-export interface NiftiHeaderFields {
+export interface NiftiHeaderFields extends Pick<NiftiHeaderInfo, CopiedHeaderFields> {
   dims: readonly [number, number, number];
   datatype: DatatypeSpec;
   pixdim: readonly number[]; // 8 values, pixdim[0] = qfac
-  xyztUnits: number;
-  intentCode: number;
   intentName: string;
-  sclSlope: number;
-  sclInter: number;
-  calMin: number;
-  calMax: number;
-  description: string;
-  qformCode: number;
-  sformCode: number;
   quatern: readonly [number, number, number];
   qoffset: readonly [number, number, number];
   srow: readonly (readonly number[])[];
-  dimInfo: number;
-  sliceCode: number;
-  sliceStart: number;
-  sliceEnd: number;
-  sliceDuration: number;
-  toffset: number;
 }
 
 /** Single-file NIfTI-1: 348-byte header, 4-byte extension flag (no extensions), voxels from 352. */

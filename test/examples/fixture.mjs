@@ -21,6 +21,7 @@ import dcmjs from 'dcmjs';
 import { PNG } from 'pngjs';
 import { DEFAULT_UNET_CONFIG, Segmenter, encodeModel, loadModelFromPath, parameterSpecs, saveModelToPath } from '../../dist/tvunet.mjs';
 import { createVolume, readVolume, segmentVolume, writeNifti } from '../../dist/tvunet-volume.mjs';
+import { CLASSES4, randomModel as randomModelWith } from '../browser/helpers.js';
 
 export const REPO = resolve(fileURLToPath(import.meta.url), '../../..');
 const SHARED_DIR = process.env.TVUNET_SHARED_DIR ?? resolve(REPO, '../shared');
@@ -45,36 +46,9 @@ function greyOf(file) {
   return { grey, width: png.width, height: png.height };
 }
 
-/** mulberry32, as test/browser/helpers.js */
-function prng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export const CLASSES4 = [
-  { name: 'infection', threshold: 0.5 },
-  { name: 'ground-glass', threshold: 0.5 },
-  { name: 'consolidation', threshold: 0.5 },
-  { name: 'lungs', threshold: 0.5 },
-];
-
-/** Seeded random weights (He-uniform kernels, small biases), as test/browser/helpers.js. */
-export async function randomModel(seed, config = { ...DEFAULT_UNET_CONFIG, outChannels: 4 }, classes = CLASSES4) {
-  const rand = prng(seed);
-  const named = new Map(parameterSpecs(config).map((spec) => {
-    const n = spec.shape.reduce((a, b) => a * b, 1);
-    const limit = spec.fanIn ? Math.sqrt(6 / spec.fanIn) : 0.1;
-    const data = new Float32Array(n);
-    for (let i = 0; i < n; i++) data[i] = (2 * rand() - 1) * limit;
-    return [spec.name, { shape: spec.shape, data }];
-  }));
-  return encodeModel(named, { name: `seeded-random-${seed}`, architecture: config, classes }, { dtype: 'float32' });
+/** Seeded random weights, four classes as the default model: the browser tests' generator. */
+function randomModel(seed) {
+  return randomModelWith({ parameterSpecs, encodeModel }, { ...DEFAULT_UNET_CONFIG, outChannels: 4 }, CLASSES4, seed);
 }
 
 /**
